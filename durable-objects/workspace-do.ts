@@ -1,0 +1,244 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  IngestBody,
+  MAX_EVENT_BYTES,
+  type IngestResponse,
+  type ReadQuery,
+} from "../src/contract/event";
+import { failure, toValidationIssues, type Failure, type Result } from "../src/contract/errors";
+import {
+  DEFAULT_GRACE_SECONDS,
+  DEFAULT_RETENTION_DAYS,
+  type SecretRotated,
+  type WorkspaceCreated,
+  type WorkspaceInfo,
+} from "../src/contract/workspace";
+import { verify, type WebhookHeaders } from "../src/signing/standard-webhooks";
+import {
+  appendEvents,
+  DAY_MS,
+  MIN_DEDUPE_WINDOW_MS,
+  pruneEvents,
+  readPage,
+  storedEventJson,
+  type PreparedEvent,
+} from "./event-log";
+import { IngressSecrets } from "./ingress-secrets";
+import { LongPollWaiters } from "./long-poll";
+import { hasSchema, migrate } from "./schema";
+import { createSql, type Sql } from "./sql";
+import { insertMeta, readMeta, writeLogCounters, writeRetentionDays, type WorkspaceMeta } from "./workspace-meta";
+
+/** How often the retention sweep runs while the workspace holds events. */
+const RETENTION_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+const SIGNATURE_MESSAGES = {
+  missing_headers: "missing webhook-id, webhook-timestamp or webhook-signature header",
+  invalid_timestamp: "webhook-timestamp must be unix seconds",
+  timestamp_too_old: "webhook-timestamp is more than 300 s in the past",
+  timestamp_too_new: "webhook-timestamp is more than 300 s in the future",
+  no_matching_signature: "no signature matches any of the workspace's ingress secrets",
+} as const;
+
+const encoder = new TextEncoder();
+/** UTF-8 size of a string, without encoding it when it is clearly small enough. */
+function utf8Bytes(text: string): number {
+  return text.length * 3 <= MAX_EVENT_BYTES ? text.length : encoder.encode(text).length;
+}
+
+const notFound = (): Failure => failure("workspace_not_found", "workspace does not exist");
+
+/**
+ * One workspace: its settings, ingress secrets and ordered event log, in SQLite. Every
+ * public method is an RPC called by the Worker, which has already checked admin auth and
+ * request sizes. A Durable Object that never held a workspace has no schema, and calls
+ * against it write nothing.
+ */
+export class WorkspaceDurableObject extends DurableObject<Env> {
+  private readonly sql: Sql;
+  private readonly secrets: IngressSecrets;
+  private readonly waiters = new LongPollWaiters();
+  /** In-memory copy of the `workspace` row; this object is its only writer. */
+  private meta: WorkspaceMeta | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = createSql(ctx.storage.sql);
+    this.secrets = new IngressSecrets(this.sql);
+    if (hasSchema(this.sql)) {
+      ctx.storage.transactionSync(() => migrate(this.sql));
+      this.meta = readMeta(this.sql);
+    }
+  }
+
+  // ─── Workspace lifecycle (contract §1) ──────────────────────────────────────────────
+
+  /** PUT: creates the workspace on first call, updates its settings on later ones. */
+  async put(
+    workspaceId: string,
+    settings: { retentionDays?: number },
+  ): Promise<Result<{ created: true; body: WorkspaceCreated } | { created: false; body: WorkspaceInfo }>> {
+    if (this.meta) {
+      if (settings.retentionDays !== undefined && settings.retentionDays !== this.meta.retentionDays) {
+        writeRetentionDays(this.sql, settings.retentionDays);
+        this.meta = { ...this.meta, retentionDays: settings.retentionDays };
+      }
+      return { ok: true, created: false, body: this.describe(this.meta) };
+    }
+    const createdAt = Date.now();
+    const retentionDays = settings.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    const ingressSecret = this.ctx.storage.transactionSync(() => {
+      migrate(this.sql);
+      insertMeta(this.sql, { workspaceId, createdAt, retentionDays });
+      return this.secrets.create(createdAt);
+    });
+    this.meta = readMeta(this.sql);
+    await this.ctx.storage.setAlarm(createdAt + RETENTION_SWEEP_INTERVAL_MS);
+    return { ok: true, created: true, body: { workspaceId, ingressSecret, createdAt, retentionDays } };
+  }
+
+  async info(): Promise<Result<{ body: WorkspaceInfo }>> {
+    if (!this.meta) return notFound();
+    return { ok: true, body: this.describe(this.meta) };
+  }
+
+  async rotateIngressSecret(graceSeconds = DEFAULT_GRACE_SECONDS): Promise<Result<{ body: SecretRotated }>> {
+    if (!this.meta) return notFound();
+    const now = Date.now();
+    const rotated = this.ctx.storage.transactionSync(() => this.secrets.rotate(now, graceSeconds));
+    return { ok: true, body: { ingressSecret: rotated.secret, previousValidUntil: rotated.previousValidUntil } };
+  }
+
+  /** DELETE: erases everything this workspace stored. */
+  async destroy(): Promise<Result<object>> {
+    if (!this.meta) return notFound();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.meta = undefined;
+    this.secrets.forget();
+    this.waiters.wake();
+    return { ok: true };
+  }
+
+  private describe(meta: WorkspaceMeta): WorkspaceInfo {
+    return {
+      workspaceId: meta.workspaceId,
+      head: meta.head,
+      eventCount: meta.eventCount,
+      subscriberCount: 0,
+      createdAt: meta.createdAt,
+      retentionDays: meta.retentionDays,
+    };
+  }
+
+  // ─── Ingest (contract §2) ───────────────────────────────────────────────────────────
+
+  /**
+   * Verifies, validates and appends one signed ingest request. The order of checks is the
+   * order a caller can act on: unknown workspace, then signature (before revealing anything
+   * about the body), then the body.
+   */
+  async ingest(rawBody: string, headers: Partial<WebhookHeaders>): Promise<Result<{ body: IngestResponse }>> {
+    if (!this.meta) return notFound();
+    const verified = await verify({ headers, body: rawBody, secrets: this.secrets.valid(Date.now()) });
+    if (!verified.ok) return failure("invalid_signature", SIGNATURE_MESSAGES[verified.reason]);
+
+    const prepared = prepareEvents(rawBody);
+    if (!prepared.ok) return prepared;
+
+    // The workspace may have been deleted while the signature was being checked.
+    const before = this.meta;
+    if (!before) return notFound();
+    const now = Date.now();
+    const appended = this.ctx.storage.transactionSync(() => {
+      const result = appendEvents(this.sql, prepared.events, before, now);
+      if (result.appended > 0) writeLogCounters(this.sql, result.counters);
+      return result;
+    });
+    this.meta = { ...before, ...appended.counters };
+    if (appended.appended > 0) this.onAppended();
+    return { ok: true, body: { results: appended.results, head: appended.counters.head } };
+  }
+
+  /** Hook run after every commit that appended events. */
+  protected onAppended(): void {
+    this.waiters.wake();
+  }
+
+  // ─── Reading the log (contract §3) ──────────────────────────────────────────────────
+
+  /** A page of stored events as the response's JSON text, so rows are never re-parsed. */
+  async read(query: ReadQuery): Promise<Result<{ json: string }>> {
+    if (!this.meta) return notFound();
+    let page = readPage(this.sql, query.after, query.limit);
+    if (page.rows.length === 0 && query.wait > 0) {
+      await this.waiters.wait(query.wait * 1000);
+      if (!this.meta) return notFound();
+      page = readPage(this.sql, query.after, query.limit);
+    }
+    const workspaceId = this.meta.workspaceId;
+    const events = page.rows.map((row) => storedEventJson(workspaceId, row));
+    const nextAfter = page.rows.at(-1)?.version ?? query.after;
+    return {
+      ok: true,
+      json: `{"events":[${events.join(",")}],"head":${this.meta.head},"nextAfter":${nextAfter},"hasMore":${page.hasMore}}`,
+    };
+  }
+
+  // ─── Retention ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * The lowest version that must survive retention. Retention never deletes an event at or
+   * above it. Subscribers raise the bar here (they still need events after their cursor).
+   */
+  protected retentionFloor(): number {
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.meta) return;
+    this.sweepRetention(Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + RETENTION_SWEEP_INTERVAL_MS);
+  }
+
+  /** Deletes events older than the workspace's retention, within the floor. */
+  protected sweepRetention(now: number): number {
+    const meta = this.meta;
+    if (!meta) return 0;
+    const retentionMs = meta.retentionDays * DAY_MS;
+    const deleted = this.ctx.storage.transactionSync(() => {
+      const count = pruneEvents(this.sql, {
+        cutoff: now - retentionMs,
+        keepFromVersion: this.retentionFloor(),
+        idCutoff: now - Math.max(retentionMs, MIN_DEDUPE_WINDOW_MS),
+      });
+      if (count > 0) writeLogCounters(this.sql, { ...meta, eventCount: meta.eventCount - count });
+      return count;
+    });
+    this.meta = { ...meta, eventCount: meta.eventCount - deleted };
+    return deleted;
+  }
+}
+
+/** Parses and validates an ingest body, and serializes each event once for storage. */
+function prepareEvents(rawBody: string): Result<{ events: PreparedEvent[] }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    return failure("invalid_request", "body is not valid JSON");
+  }
+  const parsed = IngestBody.safeParse(json);
+  if (!parsed.success) {
+    return failure("invalid_request", "body does not match the ingest schema", toValidationIssues(parsed.error));
+  }
+  const events: PreparedEvent[] = [];
+  for (const [index, event] of parsed.data.events.entries()) {
+    const body = JSON.stringify(event);
+    if (utf8Bytes(body) > MAX_EVENT_BYTES) {
+      return failure("payload_too_large", `events[${index}] is larger than ${MAX_EVENT_BYTES} bytes`);
+    }
+    events.push({ event, body });
+  }
+  return { ok: true, events };
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { EventId, WorkspaceId } from "./ids";
+
+/** Contract §2 limits. */
+export const MAX_EVENTS_PER_REQUEST = 100;
+export const MAX_INGEST_BODY_BYTES = 1024 * 1024;
+export const MAX_EVENT_BYTES = 256 * 1024;
+/**
+ * Lamport values are capped well below 2^53 so that `max(head, lamport) + 1` can never
+ * leave the range of exactly representable integers, however many events follow.
+ */
+export const MAX_LAMPORT = 2 ** 50;
+
+const nonEmpty = (max: number) => z.string().min(1).max(max);
+
+export const EventSource = z.object({
+  origin: nonEmpty(256),
+  mutation: z.string().max(256).optional(),
+  actorId: z.string().max(256).nullable().optional(),
+});
+
+/** Any JSON value. `undefined` is refused so that a missing payload is an error. */
+const JsonValue: z.ZodType<unknown> = z.unknown().refine((value) => value !== undefined, {
+  message: "is required",
+});
+
+/** One event as a source sends it (contract §2). */
+export const EventEnvelope = z.object({
+  id: EventId,
+  entityKind: nonEmpty(256),
+  entityId: nonEmpty(512),
+  eventType: nonEmpty(128),
+  payload: JsonValue,
+  lamport: z.number().int().min(0).max(MAX_LAMPORT).optional(),
+  source: EventSource,
+  emittedAt: z.number().int().min(0),
+  traceId: z.string().max(256).optional(),
+  schemaVersion: z.number().int().min(0).max(1_000_000).optional(),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelope>;
+
+export const IngestBody = z
+  .object({
+    events: z.array(EventEnvelope).min(1).max(MAX_EVENTS_PER_REQUEST),
+  })
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.events.forEach((event, index) => {
+      if (seen.has(event.id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["events", index, "id"],
+          message: `duplicate id ${JSON.stringify(event.id)} in one request`,
+        });
+      }
+      seen.add(event.id);
+    });
+  });
+export type IngestBody = z.infer<typeof IngestBody>;
+
+export const IngestResult = z.object({
+  id: EventId,
+  version: z.number().int().positive(),
+  duplicate: z.boolean(),
+});
+export const IngestResponse = z.object({
+  results: z.array(IngestResult),
+  head: z.number().int().min(0),
+});
+export type IngestResponse = z.infer<typeof IngestResponse>;
+
+/** An event as the relay stores and serves it (contract §3). */
+export const StoredEvent = EventEnvelope.extend({
+  workspaceId: WorkspaceId,
+  version: z.number().int().positive(),
+  receivedAt: z.number().int(),
+});
+export type StoredEvent = z.infer<typeof StoredEvent>;
+
+/** Query of `GET …/events`. Query values arrive as strings, hence the coercion. */
+export const MAX_READ_LIMIT = 1000;
+export const MAX_WAIT_SECONDS = 30;
+export const ReadQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_READ_LIMIT).default(100),
+  wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).default(0),
+});
+export type ReadQuery = z.infer<typeof ReadQuery>;
+
+export const ReadResponse = z.object({
+  events: z.array(StoredEvent),
+  head: z.number().int().min(0),
+  nextAfter: z.number().int().min(0),
+  hasMore: z.boolean(),
+});
+export type ReadResponse = z.infer<typeof ReadResponse>;
