@@ -25,9 +25,13 @@ import {
 } from "./event-log";
 import { IngressSecrets } from "./ingress-secrets";
 import { LongPollWaiters } from "./long-poll";
-import { hasSchema, migrate } from "./schema";
+import { logMigrations } from "./log-schema";
+import { hasSchema, migrate, type Migration } from "./schema";
 import { createSql, type Sql } from "./sql";
 import { insertMeta, readMeta, writeLogCounters, writeRetentionDays, type WorkspaceMeta } from "./workspace-meta";
+
+/** Every feature's migrations, applied in this order. */
+const MIGRATIONS: Migration[] = [...logMigrations];
 
 /** How often the retention sweep runs while the workspace holds events. */
 const RETENTION_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -66,7 +70,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.sql = createSql(ctx.storage.sql);
     this.secrets = new IngressSecrets(this.sql);
     if (hasSchema(this.sql)) {
-      ctx.storage.transactionSync(() => migrate(this.sql));
+      ctx.storage.transactionSync(() => migrate(this.sql, MIGRATIONS));
       this.meta = readMeta(this.sql);
     }
   }
@@ -88,7 +92,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     const createdAt = Date.now();
     const retentionDays = settings.retentionDays ?? DEFAULT_RETENTION_DAYS;
     const ingressSecret = this.ctx.storage.transactionSync(() => {
-      migrate(this.sql);
+      migrate(this.sql, MIGRATIONS);
       insertMeta(this.sql, { workspaceId, createdAt, retentionDays });
       return this.secrets.create(createdAt);
     });

@@ -1,0 +1,43 @@
+import type { Migration } from "./schema";
+
+/** The workspace, its ingress secrets and its event log. */
+export const logMigrations: Migration[] = [
+  {
+    name: "log/0001-workspace-secrets-events",
+    up: (sql) => {
+      sql`CREATE TABLE workspace (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        workspace_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        retention_days INTEGER NOT NULL,
+        head INTEGER NOT NULL DEFAULT 0,
+        event_count INTEGER NOT NULL DEFAULT 0,
+        last_received_at INTEGER NOT NULL DEFAULT 0
+      )`;
+      sql`CREATE TABLE ingress_secrets (
+        secret TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER
+      ) WITHOUT ROWID`;
+      // The log, keyed by version. \`body\` is the stored event's JSON without the fields the
+      // relay adds (workspaceId, version, receivedAt), so reads splice them in without
+      // parsing. The filter columns let delivery select matching events in SQL.
+      sql`CREATE TABLE events (
+        version INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        entity_kind TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        body TEXT NOT NULL
+      )`;
+      // Dedupe index. Separate from the log so that ids outlive their events for the
+      // minimum dedupe window even when retention is shorter.
+      sql`CREATE TABLE event_ids (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+      ) WITHOUT ROWID`;
+    },
+  },
+];
