@@ -23,6 +23,7 @@ import {
   storedEventJson,
   type PreparedEvent,
 } from "./event-log";
+import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
 import { IngressSecrets } from "./ingress-secrets";
 import { LongPollWaiters } from "./long-poll";
 import { logMigrations } from "./log-schema";
@@ -31,10 +32,11 @@ import { createSql, type Sql } from "./sql";
 import { insertMeta, readMeta, writeLogCounters, writeRetentionDays, type WorkspaceMeta } from "./workspace-meta";
 
 /** Every feature's migrations, applied in this order. */
-const MIGRATIONS: Migration[] = [...logMigrations];
+const MIGRATIONS: Migration[] = [...logMigrations, ...alarmTaskMigrations];
 
-/** How often the retention sweep runs while the workspace holds events. */
+/** How often the retention sweep runs. */
 const RETENTION_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+const RETENTION_TASK = "retention";
 
 const SIGNATURE_MESSAGES = {
   missing_headers: "missing webhook-id, webhook-timestamp or webhook-signature header",
@@ -62,6 +64,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   private readonly sql: Sql;
   private readonly secrets: IngressSecrets;
   private readonly waiters = new LongPollWaiters();
+  protected readonly alarms: AlarmTasks;
   /** In-memory copy of the `workspace` row; this object is its only writer. */
   private meta: WorkspaceMeta | undefined;
 
@@ -69,6 +72,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = createSql(ctx.storage.sql);
     this.secrets = new IngressSecrets(this.sql);
+    this.alarms = new AlarmTasks(this.sql, ctx.storage);
     if (hasSchema(this.sql)) {
       ctx.storage.transactionSync(() => migrate(this.sql, MIGRATIONS));
       this.meta = readMeta(this.sql);
@@ -97,7 +101,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       return this.secrets.create(createdAt);
     });
     this.meta = readMeta(this.sql);
-    await this.ctx.storage.setAlarm(createdAt + RETENTION_SWEEP_INTERVAL_MS);
+    await this.alarms.schedule(RETENTION_TASK, createdAt + RETENTION_SWEEP_INTERVAL_MS);
     return { ok: true, created: true, body: { workspaceId, ingressSecret, createdAt, retentionDays } };
   }
 
@@ -199,10 +203,20 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     return Number.MAX_SAFE_INTEGER;
   }
 
+  /** Runs every feature task that is due, then re-arms for the earliest remaining one. */
   override async alarm(): Promise<void> {
     if (!this.meta) return;
-    this.sweepRetention(Date.now());
-    await this.ctx.storage.setAlarm(Date.now() + RETENTION_SWEEP_INTERVAL_MS);
+    const now = Date.now();
+    for (const task of this.alarms.takeDue(now)) await this.runAlarmTask(task, now);
+    await this.alarms.arm();
+  }
+
+  /** Dispatches one due alarm task to its feature. */
+  protected async runAlarmTask(task: string, now: number): Promise<void> {
+    if (task === RETENTION_TASK) {
+      this.sweepRetention(now);
+      await this.alarms.schedule(RETENTION_TASK, now + RETENTION_SWEEP_INTERVAL_MS);
+    }
   }
 
   /** Deletes events older than the workspace's retention, within the floor. */

@@ -1,0 +1,61 @@
+import type { Migration } from "./schema";
+import type { Sql } from "./sql";
+
+/**
+ * A Durable Object has one alarm; features (retention, the delivery watchdog, feed
+ * heartbeats, …) each need their own wake-ups. Each feature keeps a named due time here, and
+ * the alarm is always set to the earliest one. Due times live in SQLite, so they survive
+ * eviction and restarts.
+ */
+export const alarmTaskMigrations: Migration[] = [
+  {
+    name: "alarms/0001-tasks",
+    up: (sql) => {
+      sql`CREATE TABLE alarm_tasks (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL) WITHOUT ROWID`;
+    },
+  },
+];
+
+export class AlarmTasks {
+  constructor(
+    private readonly sql: Sql,
+    private readonly storage: DurableObjectStorage,
+  ) {}
+
+  /** Schedules `name` at `dueAt`, keeping an earlier due time if one is already set. */
+  async scheduleNoLaterThan(name: string, dueAt: number): Promise<void> {
+    this.sql`INSERT INTO alarm_tasks (name, due_at) VALUES (${name}, ${dueAt})
+             ON CONFLICT (name) DO UPDATE SET due_at = min(due_at, excluded.due_at)`;
+    await this.arm();
+  }
+
+  /** Schedules `name` at exactly `dueAt`. */
+  async schedule(name: string, dueAt: number): Promise<void> {
+    this.sql`INSERT INTO alarm_tasks (name, due_at) VALUES (${name}, ${dueAt})
+             ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at`;
+    await this.arm();
+  }
+
+  async cancel(name: string): Promise<void> {
+    this.sql`DELETE FROM alarm_tasks WHERE name = ${name}`;
+    await this.arm();
+  }
+
+  /** Removes and returns the tasks due at `now`. */
+  takeDue(now: number): string[] {
+    const due = this.sql<{ name: string }>`SELECT name FROM alarm_tasks WHERE due_at <= ${now}`.map((r) => r.name);
+    for (const name of due) this.sql`DELETE FROM alarm_tasks WHERE name = ${name}`;
+    return due;
+  }
+
+  /** Sets the alarm to the earliest due task, or clears it when none is left. */
+  async arm(): Promise<void> {
+    const next = this.sql.one<{ at: number | null }>`SELECT min(due_at) AS at FROM alarm_tasks`;
+    if (next?.at == null) {
+      await this.storage.deleteAlarm();
+      return;
+    }
+    const current = await this.storage.getAlarm();
+    if (current !== next.at) await this.storage.setAlarm(next.at);
+  }
+}
