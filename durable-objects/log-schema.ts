@@ -14,10 +14,15 @@ export const logMigrations: Migration[] = [
         event_count INTEGER NOT NULL DEFAULT 0,
         last_received_at INTEGER NOT NULL DEFAULT 0
       )`;
-      sql`CREATE TABLE ingress_secrets (
-        secret TEXT PRIMARY KEY,
+      // Signing secrets of the workspace (owner 'ingress') and of each subscriber
+      // ('subscriber:<id>'). A secret without expiry is current; rotation gives the others
+      // an expiry at the end of the grace period.
+      sql`CREATE TABLE secrets (
+        owner TEXT NOT NULL,
+        secret TEXT NOT NULL,
         created_at INTEGER NOT NULL,
-        expires_at INTEGER
+        expires_at INTEGER,
+        PRIMARY KEY (owner, secret)
       ) WITHOUT ROWID`;
       // The log, keyed by version. \`body\` is the stored event's JSON without the fields the
       // relay adds (workspaceId, version, receivedAt), so reads splice them in without

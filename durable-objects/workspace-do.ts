@@ -6,6 +6,8 @@ import {
   type ReadQuery,
 } from "../src/contract/event";
 import { failure, toValidationIssues, type Failure, type Result } from "../src/contract/errors";
+import type { DeliveryOutcome, DeliveryRef } from "../src/contract/delivery-messages";
+import type { DeadLetter, PutSubscriberBody, SubscriberStatus } from "../src/contract/subscriber";
 import {
   DEFAULT_GRACE_SECONDS,
   DEFAULT_RETENTION_DAYS,
@@ -13,6 +15,7 @@ import {
   type WorkspaceCreated,
   type WorkspaceInfo,
 } from "../src/contract/workspace";
+import { maxRetentionDays } from "../src/config";
 import { verify, type WebhookHeaders } from "../src/signing/standard-webhooks";
 import {
   appendEvents,
@@ -24,15 +27,19 @@ import {
   type PreparedEvent,
 } from "./event-log";
 import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
-import { IngressSecrets } from "./ingress-secrets";
+import { deliveryMigrations } from "./delivery/schema";
+import { Dispatcher, subscriberSecrets, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
+import { SubscriberAdmin } from "./delivery/subscriber-admin";
+import { SubscriberStore, type Subscriber } from "./delivery/subscriber-store";
 import { LongPollWaiters } from "./long-poll";
 import { logMigrations } from "./log-schema";
 import { hasSchema, migrate, type Migration } from "./schema";
+import { SecretRing } from "./secret-ring";
 import { createSql, type Sql } from "./sql";
 import { insertMeta, readMeta, writeLogCounters, writeRetentionDays, type WorkspaceMeta } from "./workspace-meta";
 
 /** Every feature's migrations, applied in this order. */
-const MIGRATIONS: Migration[] = [...logMigrations, ...alarmTaskMigrations];
+const MIGRATIONS: Migration[] = [...logMigrations, ...alarmTaskMigrations, ...deliveryMigrations];
 
 /** How often the retention sweep runs. */
 const RETENTION_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -53,6 +60,7 @@ function utf8Bytes(text: string): number {
 }
 
 const notFound = (): Failure => failure("workspace_not_found", "workspace does not exist");
+const subscriberNotFound = (): Failure => failure("subscriber_not_found", "subscriber does not exist");
 
 /**
  * One workspace: its settings, ingress secrets and ordered event log, in SQLite. Every
@@ -62,20 +70,40 @@ const notFound = (): Failure => failure("workspace_not_found", "workspace does n
  */
 export class WorkspaceDurableObject extends DurableObject<Env> {
   private readonly sql: Sql;
-  private readonly secrets: IngressSecrets;
+  private readonly secrets: SecretRing;
   private readonly waiters = new LongPollWaiters();
   protected readonly alarms: AlarmTasks;
+  private readonly subscribers: SubscriberStore;
+  private readonly dispatcher: Dispatcher;
+  private readonly subscriberAdmin: SubscriberAdmin;
   /** In-memory copy of the `workspace` row; this object is its only writer. */
   private meta: WorkspaceMeta | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = createSql(ctx.storage.sql);
-    this.secrets = new IngressSecrets(this.sql);
+    this.secrets = new SecretRing(this.sql, "ingress");
     this.alarms = new AlarmTasks(this.sql, ctx.storage);
+    this.subscribers = new SubscriberStore(this.sql);
+    const head = () => this.meta?.head ?? 0;
+    this.dispatcher = new Dispatcher({
+      sql: this.sql,
+      storage: ctx.storage,
+      store: this.subscribers,
+      alarms: this.alarms,
+      env,
+      workspaceId: () => this.meta?.workspaceId ?? "",
+      head,
+    });
+    this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.dispatcher, head);
     if (hasSchema(this.sql)) {
       ctx.storage.transactionSync(() => migrate(this.sql, MIGRATIONS));
       this.meta = readMeta(this.sql);
+      if (this.meta) {
+        // Attempts that were running when this object last stopped will never report back.
+        this.dispatcher.recoverAfterRestart();
+        void ctx.blockConcurrencyWhile(() => this.dispatcher.armWatchdog());
+      }
     }
   }
 
@@ -124,6 +152,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.meta = undefined;
     this.secrets.forget();
+    this.subscribers.forget();
     this.waiters.wake();
     return { ok: true };
   }
@@ -133,7 +162,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       workspaceId: meta.workspaceId,
       head: meta.head,
       eventCount: meta.eventCount,
-      subscriberCount: 0,
+      subscriberCount: this.subscribers.count(),
       createdAt: meta.createdAt,
       retentionDays: meta.retentionDays,
     };
@@ -171,6 +200,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   /** Hook run after every commit that appended events. */
   protected onAppended(): void {
     this.waiters.wake();
+    this.dispatcher.kickAll();
   }
 
   // ─── Reading the log (contract §3) ──────────────────────────────────────────────────
@@ -193,6 +223,116 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     };
   }
 
+  // ─── Subscribers (contract §4) ──────────────────────────────────────────────────────
+
+  /** PUT: creates a subscriber (its secret is returned this once) or updates it. */
+  async putSubscriber(
+    subscriberId: string,
+    body: PutSubscriberBody,
+  ): Promise<Result<{ created: boolean; body: SubscriberStatus & { secret?: string } }>> {
+    if (!this.meta) return notFound();
+    const result = this.ctx.storage.transactionSync(() => this.subscriberAdmin.put(subscriberId, body, Date.now()));
+    if ("ok" in result) return result;
+    const status = this.subscriberAdmin.status(result.subscriber);
+    this.dispatcher.kick(result.subscriber);
+    return result.created
+      ? { ok: true, created: true, body: { ...status, secret: result.secret } }
+      : { ok: true, created: false, body: status };
+  }
+
+  async getSubscriber(subscriberId: string): Promise<Result<{ body: SubscriberStatus }>> {
+    return this.withSubscriber(subscriberId, (s) => s);
+  }
+
+  async listSubscribers(): Promise<Result<{ body: { subscribers: SubscriberStatus[] } }>> {
+    if (!this.meta) return notFound();
+    return { ok: true, body: { subscribers: this.subscribers.list().map((s) => this.subscriberAdmin.status(s)) } };
+  }
+
+  async deleteSubscriber(subscriberId: string): Promise<Result<object>> {
+    if (!this.meta) return notFound();
+    if (!this.subscribers.get(subscriberId)) return subscriberNotFound();
+    this.ctx.storage.transactionSync(() => this.subscriberAdmin.remove(subscriberId));
+    return { ok: true };
+  }
+
+  async pauseSubscriber(subscriberId: string): Promise<Result<{ body: SubscriberStatus }>> {
+    return this.withSubscriber(subscriberId, (s) => this.subscriberAdmin.pause(s));
+  }
+
+  async resumeSubscriber(subscriberId: string): Promise<Result<{ body: SubscriberStatus }>> {
+    return this.withSubscriber(subscriberId, (s) => this.subscriberAdmin.resume(s));
+  }
+
+  async replaySubscriber(subscriberId: string, afterVersion: number): Promise<Result<{ body: SubscriberStatus }>> {
+    return this.withSubscriber(subscriberId, (s) => this.subscriberAdmin.replay(s, afterVersion));
+  }
+
+  async rotateSubscriberSecret(
+    subscriberId: string,
+    graceSeconds = DEFAULT_GRACE_SECONDS,
+  ): Promise<Result<{ body: { secret: string; previousValidUntil: number } }>> {
+    if (!this.meta) return notFound();
+    if (!this.subscribers.get(subscriberId)) return subscriberNotFound();
+    const now = Date.now();
+    const rotated = this.ctx.storage.transactionSync(() =>
+      subscriberSecrets(this.sql, subscriberId).rotate(now, graceSeconds),
+    );
+    return { ok: true, body: { secret: rotated.secret, previousValidUntil: rotated.previousValidUntil } };
+  }
+
+  /** Runs a change on one subscriber, then starts its next batch if it can go. */
+  private withSubscriber(
+    subscriberId: string,
+    change: (s: Subscriber) => Subscriber | Failure,
+  ): Result<{ body: SubscriberStatus }> {
+    if (!this.meta) return notFound();
+    const existing = this.subscribers.get(subscriberId);
+    if (!existing) return subscriberNotFound();
+    const changed = this.ctx.storage.transactionSync(() => change(existing));
+    if ("ok" in changed) return changed;
+    this.dispatcher.kick(changed);
+    return { ok: true, body: this.subscriberAdmin.status(this.subscribers.get(subscriberId)!) };
+  }
+
+  async listDeadLetters(query: { subscriberId?: string; limit: number }): Promise<Result<{ body: { deadLetters: DeadLetter[] } }>> {
+    if (!this.meta) return notFound();
+    const deadLetters = this.dispatcher.deadLetters.list(query).map(({ prevVersion: _, ...letter }) => letter);
+    return { ok: true, body: { deadLetters } };
+  }
+
+  async redeliverDeadLetter(id: string): Promise<Result<object>> {
+    if (!this.meta) return notFound();
+    const letter = this.dispatcher.deadLetters.get(id);
+    if (!letter) return failure("dead_letter_not_found", "dead letter does not exist");
+    if (!this.dispatcher.hasEvents(letter)) {
+      return failure("conflict", "the dead letter's events are no longer retained");
+    }
+    this.ctx.waitUntil(this.dispatcher.redeliver(letter));
+    return { ok: true };
+  }
+
+  // ─── Delivery retries (called by the queue consumer) ────────────────────────────────
+
+  async prepareQueuedAttempt(ref: DeliveryRef): Promise<PreparedAttempt> {
+    if (!this.meta) return { kind: "stale" };
+    return this.dispatcher.prepareQueuedAttempt(ref);
+  }
+
+  async reportOutcome(ref: DeliveryRef, outcome: DeliveryOutcome): Promise<"applied" | "stale"> {
+    if (!this.meta) return "stale";
+    return this.dispatcher.applyOutcome(ref, outcome);
+  }
+
+  /** A retry message ended in the queue's dead-letter queue: make sure the watchdog has it. */
+  async noteLostRetry(ref: DeliveryRef): Promise<void> {
+    if (!this.meta) return;
+    console.error(
+      `delivery retry message was dead-lettered by the queue: ${ref.subscriberId} ${ref.fromVersion}..${ref.toVersion} attempt ${ref.attempt}`,
+    );
+    await this.dispatcher.armWatchdog();
+  }
+
   // ─── Retention ──────────────────────────────────────────────────────────────────────
 
   /**
@@ -200,7 +340,11 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
    * above it. Subscribers raise the bar here (they still need events after their cursor).
    */
   protected retentionFloor(): number {
-    return Number.MAX_SAFE_INTEGER;
+    let floor = Number.MAX_SAFE_INTEGER;
+    for (const s of this.subscribers.list()) {
+      if (s.state !== "disabled") floor = Math.min(floor, s.cursor + 1);
+    }
+    return floor;
   }
 
   /** Runs every feature task that is due, then re-arms for the earliest remaining one. */
@@ -216,20 +360,28 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     if (task === RETENTION_TASK) {
       this.sweepRetention(now);
       await this.alarms.schedule(RETENTION_TASK, now + RETENTION_SWEEP_INTERVAL_MS);
+    } else if (task === WATCHDOG_TASK) {
+      this.dispatcher.runWatchdog(now);
+      await this.dispatcher.armWatchdog();
     }
   }
 
-  /** Deletes events older than the workspace's retention, within the floor. */
+  /**
+   * Deletes events older than the workspace's retention, but none that a subscriber still
+   * needs, unless they are older than RELAY_MAX_RETENTION_DAYS: that cap holds for everyone,
+   * so a subscriber paused longer than it skips what was deleted (its next batch's
+   * prevVersion shows the gap).
+   */
   protected sweepRetention(now: number): number {
     const meta = this.meta;
     if (!meta) return 0;
     const retentionMs = meta.retentionDays * DAY_MS;
+    const maxRetentionMs = Math.max(retentionMs, maxRetentionDays(this.env) * DAY_MS);
+    const idCutoff = now - Math.max(retentionMs, MIN_DEDUPE_WINDOW_MS);
     const deleted = this.ctx.storage.transactionSync(() => {
-      const count = pruneEvents(this.sql, {
-        cutoff: now - retentionMs,
-        keepFromVersion: this.retentionFloor(),
-        idCutoff: now - Math.max(retentionMs, MIN_DEDUPE_WINDOW_MS),
-      });
+      const count =
+        pruneEvents(this.sql, { cutoff: now - retentionMs, keepFromVersion: this.retentionFloor(), idCutoff }) +
+        pruneEvents(this.sql, { cutoff: now - maxRetentionMs, keepFromVersion: Number.MAX_SAFE_INTEGER, idCutoff });
       if (count > 0) writeLogCounters(this.sql, { ...meta, eventCount: meta.eventCount - count });
       return count;
     });

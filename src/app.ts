@@ -3,6 +3,7 @@ import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError } from "./http/errors";
 import { eventRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
+import { subscriberRoutes } from "./routes/subscribers";
 import { workspaceRoutes } from "./routes/workspaces";
 
 /** The relay's HTTP API. Every error leaves in the contract's shape. */
@@ -10,5 +11,6 @@ export const app = new Hono<AppEnv>()
   .route("/", healthRoutes)
   .route("/", workspaceRoutes)
   .route("/", eventRoutes)
+  .route("/", subscriberRoutes)
   .notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
   .onError(handleError);

@@ -1,0 +1,336 @@
+import type { DeliveryOutcome, DeliveryRef, DeliveryRequest } from "../../src/contract/delivery-messages";
+import type { DeliveryError } from "../../src/contract/subscriber";
+import { DELIVERY_TIMEOUT_MS } from "../../src/delivery/perform";
+import { nextRetryDelaySeconds, retryPolicy, type RetryPolicy } from "../../src/delivery/retry-schedule";
+import type { AlarmTasks } from "../alarm-tasks";
+import type { StoredRow } from "../event-log";
+import { SecretRing } from "../secret-ring";
+import type { Sql } from "../sql";
+import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
+import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
+import type { InFlight, Subscriber, SubscriberStore } from "./subscriber-store";
+
+/** After this long without an outcome, the watchdog re-sends: the attempt's timeout plus margin. */
+export const DELIVERY_LEASE_MS = DELIVERY_TIMEOUT_MS + 15_000;
+export const WATCHDOG_TASK = "delivery-watchdog";
+
+export type DispatcherDeps = {
+  sql: Sql;
+  storage: DurableObjectStorage;
+  store: SubscriberStore;
+  alarms: AlarmTasks;
+  env: Env;
+  workspaceId: () => string;
+  head: () => number;
+};
+
+export type PreparedAttempt =
+  | { kind: "send"; request: DeliveryRequest }
+  | { kind: "early"; retryInSeconds: number }
+  | { kind: "stale" };
+
+export const subscriberSecrets = (sql: Sql, subscriberId: string) => new SecretRing(sql, `subscriber:${subscriberId}`);
+
+const toError = (outcome: DeliveryOutcome): DeliveryError => ({
+  at: outcome.at,
+  status: outcome.status,
+  message: outcome.message,
+});
+
+/**
+ * Moves every subscriber through its batches: at most one batch in flight per subscriber, in
+ * version order; the cursor moves only here, only after a 2xx or a dead letter. The first
+ * attempt of a batch goes out at once from the Durable Object (through the Worker's
+ * DeliveryWorker entrypoint); retries go through the queue with `delaySeconds`, and the
+ * watchdog re-sends anything whose lease ran out without an outcome.
+ */
+export class Dispatcher {
+  private readonly policy: RetryPolicy;
+  readonly deadLetters: DeadLetters;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.policy = retryPolicy(deps.env);
+    this.deadLetters = new DeadLetters(deps.sql);
+  }
+
+  // ─── Starting batches ──────────────────────────────────────────────────────────────
+
+  /** Starts a batch for every idle active subscriber that has matching events. */
+  kickAll(now = Date.now()): void {
+    for (const s of this.deps.store.list()) this.kick(s, now);
+  }
+
+  /** Starts the next batch of one subscriber, if it is idle, active and has events waiting. */
+  kick(s: Subscriber, now = Date.now()): void {
+    if (s.state !== "active" || s.inFlight) return;
+    const rows = matchingEvents(this.deps.sql, s, { after: s.cursor, upTo: this.deps.head(), limit: s.maxBatchSize });
+    if (rows.length === 0) return;
+    const batch: InFlight = {
+      id: newDeliveryId(),
+      fromVersion: rows[0]!.version,
+      toVersion: rows.at(-1)!.version,
+      prevVersion: s.cursor,
+      attempt: 1,
+      phase: "sending",
+      nextAttemptAt: now,
+      leaseUntil: now + DELIVERY_LEASE_MS,
+      firstFailedAt: null,
+    };
+    this.save({ ...s, inFlight: batch });
+    this.sendInBackground(s.id, batch, rows);
+  }
+
+  private sendInBackground(subscriberId: string, batch: InFlight, rows?: StoredRow[]): void {
+    this.sendNow(subscriberId, batch, rows).catch((err) => {
+      // The lease stays set, so the watchdog re-sends; log for the operator.
+      console.error("delivery attempt failed unexpectedly", err instanceof Error ? err.message : String(err));
+    });
+  }
+
+  /** Sends one attempt from the Durable Object through the DeliveryWorker and applies its outcome. */
+  private async sendNow(subscriberId: string, batch: InFlight, rows?: StoredRow[]): Promise<void> {
+    const s = this.deps.store.get(subscriberId);
+    if (!s) return;
+    const request = await this.buildRequest(s, batch, rows, Date.now());
+    if (!request) return;
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await this.deps.env.DELIVERY_WORKER.deliver(request);
+    } catch (err) {
+      outcome = {
+        status: null,
+        retryAfterSeconds: null,
+        message: `delivery worker unavailable: ${err instanceof Error ? err.message : String(err)}`,
+        at: Date.now(),
+      };
+    }
+    await this.applyOutcome(this.refOf(s.id, batch), outcome);
+  }
+
+  private async buildRequest(
+    s: Subscriber,
+    batch: InFlight,
+    rows: StoredRow[] | undefined,
+    now: number,
+  ): Promise<DeliveryRequest | undefined> {
+    const events =
+      rows ?? matchingEvents(this.deps.sql, s, { after: batch.fromVersion - 1, upTo: batch.toVersion, limit: s.maxBatchSize });
+    if (events.length === 0) return undefined;
+    return buildDeliveryRequest({
+      workspaceId: this.deps.workspaceId(),
+      subscriber: s,
+      batch,
+      rows: events,
+      secrets: subscriberSecrets(this.deps.sql, s.id).valid(now),
+      now,
+    });
+  }
+
+  private refOf(subscriberId: string, batch: InFlight): DeliveryRef {
+    return {
+      workspaceId: this.deps.workspaceId(),
+      subscriberId,
+      deliveryId: batch.id,
+      fromVersion: batch.fromVersion,
+      toVersion: batch.toVersion,
+      attempt: batch.attempt,
+    };
+  }
+
+  private current(ref: DeliveryRef): { s: Subscriber; batch: InFlight } | undefined {
+    const s = this.deps.store.get(ref.subscriberId);
+    const batch = s?.inFlight;
+    if (!s || !batch || batch.id !== ref.deliveryId || batch.attempt !== ref.attempt) return undefined;
+    return { s, batch };
+  }
+
+  // ─── Queue retries ─────────────────────────────────────────────────────────────────
+
+  /** The queue consumer asks for the request of a scheduled retry; stale references get nothing. */
+  async prepareQueuedAttempt(ref: DeliveryRef, now = Date.now()): Promise<PreparedAttempt> {
+    const found = this.current(ref);
+    if (!found || found.batch.phase !== "waiting" || found.s.state !== "retrying") return { kind: "stale" };
+    const early = found.batch.nextAttemptAt - now;
+    if (early > 1000) return { kind: "early", retryInSeconds: Math.ceil(early / 1000) };
+    const batch: InFlight = { ...found.batch, phase: "sending", leaseUntil: now + DELIVERY_LEASE_MS };
+    this.save({ ...found.s, inFlight: batch });
+    const request = await this.buildRequest(found.s, batch, undefined, now);
+    if (!request) return this.skipVanishedBatch(found.s, batch);
+    return { kind: "send", request };
+  }
+
+  /**
+   * The events of a batch can only vanish if retention outran the subscriber (the configured
+   * maximum retention). Nothing is left to send: move on.
+   */
+  private skipVanishedBatch(s: Subscriber, batch: InFlight): PreparedAttempt {
+    this.save({ ...s, cursor: batch.toVersion, inFlight: null, state: "active" });
+    this.kick(this.deps.store.get(s.id)!);
+    return { kind: "stale" };
+  }
+
+  // ─── Outcomes ──────────────────────────────────────────────────────────────────────
+
+  /** Applies the outcome of an attempt. Outcomes of batches no longer in flight are ignored. */
+  async applyOutcome(ref: DeliveryRef, outcome: DeliveryOutcome): Promise<"applied" | "stale"> {
+    const found = this.current(ref);
+    if (!found) return "stale";
+    const { s, batch } = found;
+    const now = Date.now();
+    if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
+      const next: Subscriber = {
+        ...s,
+        cursor: batch.toVersion,
+        inFlight: null,
+        state: s.state === "retrying" ? "active" : s.state,
+        lastSuccessAt: outcome.at,
+        consecutiveFailures: 0,
+      };
+      this.save(next);
+      this.kick(next, now);
+      return "applied";
+    }
+    const failed: Subscriber = { ...s, lastError: toError(outcome), consecutiveFailures: s.consecutiveFailures + 1 };
+    if (outcome.status === 410) {
+      this.save({ ...failed, state: "disabled", inFlight: null });
+      return "applied";
+    }
+    const firstFailedAt = batch.firstFailedAt ?? outcome.at;
+    const delay = nextRetryDelaySeconds({
+      policy: this.policy,
+      failures: batch.attempt,
+      failingForSeconds: (now - firstFailedAt) / 1000,
+      retryAfterSeconds: outcome.retryAfterSeconds,
+    });
+    if (delay === undefined) {
+      this.exhaust(failed, batch, now);
+      return "applied";
+    }
+    const nextAttemptAt = now + Math.ceil(delay * 1000);
+    const retry: InFlight = {
+      ...batch,
+      attempt: batch.attempt + 1,
+      phase: "waiting",
+      nextAttemptAt,
+      leaseUntil: nextAttemptAt + DELIVERY_LEASE_MS,
+      firstFailedAt,
+    };
+    this.save({ ...failed, state: "retrying", inFlight: retry });
+    try {
+      await this.deps.env.DELIVERY_QUEUE.send(this.refOf(s.id, retry), { delaySeconds: Math.ceil(delay) });
+    } catch (err) {
+      // The watchdog re-sends at the lease's end; nothing is lost, only later.
+      console.error("could not enqueue a delivery retry", err instanceof Error ? err.message : String(err));
+    }
+    return "applied";
+  }
+
+  private exhaust(s: Subscriber, batch: InFlight, now: number): void {
+    if (s.onExhausted === "pause") {
+      this.save({ ...s, state: "paused", inFlight: null });
+      return;
+    }
+    this.deadLetters.record({
+      id: batch.id,
+      subscriberId: s.id,
+      fromVersion: batch.fromVersion,
+      toVersion: batch.toVersion,
+      prevVersion: batch.prevVersion,
+      attempts: batch.attempt,
+      lastError: s.lastError,
+      createdAt: now,
+    });
+    const next: Subscriber = { ...s, state: "active", cursor: batch.toVersion, inFlight: null };
+    this.save(next);
+    this.kick(next, now);
+  }
+
+  // ─── Watchdog ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * Re-sends every batch whose lease ran out: an attempt whose outcome never came back (the
+   * relay restarted, the Worker invocation died) or a retry whose queue message was lost.
+   */
+  runWatchdog(now = Date.now()): void {
+    for (const s of this.deps.store.list()) {
+      const batch = s.inFlight;
+      if (!batch || batch.leaseUntil > now || s.state === "paused" || s.state === "disabled") continue;
+      const resend: InFlight = {
+        ...batch,
+        // A 'sending' attempt may have reached the receiver: the re-send is a new attempt.
+        attempt: batch.phase === "sending" ? batch.attempt + 1 : batch.attempt,
+        phase: "sending",
+        leaseUntil: now + DELIVERY_LEASE_MS,
+      };
+      this.save({ ...s, inFlight: resend });
+      this.sendInBackground(s.id, resend);
+    }
+  }
+
+  /** After a restart no attempt can still be running: let the watchdog take them over now. */
+  recoverAfterRestart(now = Date.now()): void {
+    for (const s of this.deps.store.list()) {
+      if (s.inFlight?.phase === "sending" && s.inFlight.leaseUntil > now) {
+        this.save({ ...s, inFlight: { ...s.inFlight, leaseUntil: now } });
+      }
+    }
+  }
+
+  /** Arms the watchdog for the earliest lease. */
+  async armWatchdog(): Promise<void> {
+    const leases = this.deps.store
+      .list()
+      .filter((s) => s.inFlight && s.state !== "paused" && s.state !== "disabled")
+      .map((s) => s.inFlight!.leaseUntil);
+    if (leases.length === 0) await this.deps.alarms.cancel(WATCHDOG_TASK);
+    else await this.deps.alarms.schedule(WATCHDOG_TASK, Math.min(...leases));
+  }
+
+  // ─── Dead letters ──────────────────────────────────────────────────────────────────
+
+  /** Re-sends a dead-lettered batch once, out of band; success removes the dead letter. */
+  async redeliver(letter: StoredDeadLetter): Promise<void> {
+    const s = this.deps.store.get(letter.subscriberId);
+    if (!s) return;
+    const batch: InFlight = {
+      id: letter.id,
+      fromVersion: letter.fromVersion,
+      toVersion: letter.toVersion,
+      prevVersion: letter.prevVersion,
+      attempt: letter.attempts + 1,
+      phase: "sending",
+      nextAttemptAt: Date.now(),
+      leaseUntil: Date.now() + DELIVERY_LEASE_MS,
+      firstFailedAt: null,
+    };
+    const request = await this.buildRequest(s, batch, undefined, Date.now());
+    if (!request) return;
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await this.deps.env.DELIVERY_WORKER.deliver(request);
+    } catch (err) {
+      outcome = { status: null, retryAfterSeconds: null, message: String(err), at: Date.now() };
+    }
+    if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) this.deadLetters.delete(letter.id);
+    else this.deadLetters.updateAfterFailedRedelivery(letter.id, batch.attempt, toError(outcome));
+  }
+
+  /** True when any event of the dead letter is still retained. */
+  hasEvents(letter: StoredDeadLetter): boolean {
+    const s = this.deps.store.get(letter.subscriberId);
+    return (
+      !!s &&
+      matchingEvents(this.deps.sql, s, { after: letter.fromVersion - 1, upTo: letter.toVersion, limit: 1 }).length > 0
+    );
+  }
+
+  /** Saves a subscriber; a batch in flight gets the watchdog armed no later than its lease. */
+  private save(s: Subscriber): void {
+    this.deps.store.save(s);
+    if (s.inFlight && s.state !== "paused" && s.state !== "disabled") {
+      this.deps.alarms.scheduleNoLaterThan(WATCHDOG_TASK, s.inFlight.leaseUntil).catch((err) => {
+        console.error("could not arm the delivery watchdog", err instanceof Error ? err.message : String(err));
+      });
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import type { Failure } from "../../src/contract/errors";
+import { failure } from "../../src/contract/errors";
+import type { PutSubscriberBody, SubscriberStatus } from "../../src/contract/subscriber";
+import type { Sql } from "../sql";
+import { countMatching } from "./batches";
+import { subscriberSecrets, type Dispatcher } from "./dispatcher";
+import type { Subscriber, SubscriberStore } from "./subscriber-store";
+
+/** Admin operations on subscribers (contract §4), on top of the store and the dispatcher. */
+export class SubscriberAdmin {
+  constructor(
+    private readonly sql: Sql,
+    private readonly store: SubscriberStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly head: () => number,
+  ) {}
+
+  status(s: Subscriber): SubscriberStatus {
+    const head = this.head();
+    return {
+      id: s.id,
+      kind: s.kind,
+      url: s.url,
+      filter: s.filter,
+      excludeOrigins: s.excludeOrigins,
+      maxBatchSize: s.maxBatchSize,
+      onExhausted: s.onExhausted,
+      state: s.state,
+      cursor: s.cursor,
+      head,
+      lag: countMatching(this.sql, s, s.cursor),
+      inFlight: s.inFlight
+        ? {
+            fromVersion: s.inFlight.fromVersion,
+            toVersion: s.inFlight.toVersion,
+            attempt: s.inFlight.attempt,
+            nextAttemptAt: s.inFlight.nextAttemptAt,
+          }
+        : null,
+      lastSuccessAt: s.lastSuccessAt,
+      lastError: s.lastError,
+      consecutiveFailures: s.consecutiveFailures,
+      deadLetterCount: this.dispatcher.deadLetters.countFor(s.id),
+      createdAt: s.createdAt,
+    };
+  }
+
+  /** Creates (with a new secret, shown once) or updates a subscriber. Call inside a transaction. */
+  put(
+    id: string,
+    body: PutSubscriberBody,
+    now: number,
+  ): { created: true; subscriber: Subscriber; secret: string } | { created: false; subscriber: Subscriber } | Failure {
+    const existing = this.store.get(id);
+    if (!existing) {
+      const cursor = this.startCursor(body.start);
+      if (typeof cursor !== "number") return cursor;
+      const subscriber: Subscriber = {
+        id,
+        kind: body.kind,
+        url: body.url,
+        filter: body.filter ?? null,
+        excludeOrigins: body.excludeOrigins ?? [],
+        maxBatchSize: body.maxBatchSize ?? 100,
+        onExhausted: body.onExhausted ?? (body.kind === "convex" ? "pause" : "dead-letter"),
+        state: body.enabled === false ? "disabled" : "active",
+        cursor,
+        inFlight: null,
+        lastSuccessAt: null,
+        lastError: null,
+        consecutiveFailures: 0,
+        createdAt: now,
+      };
+      this.store.save(subscriber);
+      const secret = subscriberSecrets(this.sql, id).create(now);
+      return { created: true, subscriber, secret };
+    }
+    // `start` applies only at creation; everything else given replaces the stored value.
+    let state = existing.state;
+    let inFlight = existing.inFlight;
+    if (body.enabled === false) {
+      state = "disabled";
+      inFlight = null;
+    } else if (body.enabled === true && state === "disabled") {
+      state = "active";
+    }
+    const subscriber: Subscriber = {
+      ...existing,
+      kind: body.kind,
+      url: body.url,
+      filter: body.filter === undefined ? existing.filter : body.filter,
+      excludeOrigins: body.excludeOrigins ?? existing.excludeOrigins,
+      maxBatchSize: body.maxBatchSize ?? existing.maxBatchSize,
+      onExhausted: body.onExhausted ?? existing.onExhausted,
+      state,
+      inFlight,
+    };
+    this.store.save(subscriber);
+    return { created: false, subscriber };
+  }
+
+  private startCursor(start: PutSubscriberBody["start"]): number | Failure {
+    const head = this.head();
+    if (start === undefined || start === "head") return head;
+    if (start === "beginning") return 0;
+    if (start.afterVersion > head) {
+      return failure("invalid_request", "body is invalid", [
+        { path: "start.afterVersion", message: `must be at most the head (${head})` },
+      ]);
+    }
+    return start.afterVersion;
+  }
+
+  pause(s: Subscriber): Subscriber {
+    // Dropping the in-flight batch makes any outcome still on its way stale; resume starts
+    // again from the cursor.
+    const next: Subscriber = { ...s, state: s.state === "disabled" ? "disabled" : "paused", inFlight: null };
+    this.store.save(next);
+    return next;
+  }
+
+  resume(s: Subscriber): Subscriber {
+    const next: Subscriber =
+      s.state === "paused" || s.state === "disabled" ? { ...s, state: "active", inFlight: null } : s;
+    this.store.save(next);
+    return next;
+  }
+
+  replay(s: Subscriber, afterVersion: number): Subscriber | Failure {
+    if (afterVersion > this.head()) {
+      return failure("invalid_request", "body is invalid", [
+        { path: "afterVersion", message: `must be at most the head (${this.head()})` },
+      ]);
+    }
+    const next: Subscriber = {
+      ...s,
+      cursor: afterVersion,
+      inFlight: null,
+      state: s.state === "retrying" ? "active" : s.state,
+    };
+    this.store.save(next);
+    return next;
+  }
+
+  remove(id: string): void {
+    this.store.delete(id);
+    subscriberSecrets(this.sql, id).erase();
+  }
+}

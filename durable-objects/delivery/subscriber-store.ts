@@ -1,0 +1,152 @@
+import type {
+  DeliveryError,
+  OnExhausted,
+  SubscriberFilter,
+  SubscriberKind,
+  SubscriberState,
+} from "../../src/contract/subscriber";
+import type { Sql } from "../sql";
+
+/** A subscriber as the dispatcher works with it. */
+export type Subscriber = {
+  id: string;
+  kind: SubscriberKind;
+  url: string;
+  filter: SubscriberFilter | null;
+  excludeOrigins: string[];
+  maxBatchSize: number;
+  onExhausted: OnExhausted;
+  state: SubscriberState;
+  cursor: number;
+  inFlight: InFlight | null;
+  lastSuccessAt: number | null;
+  lastError: DeliveryError | null;
+  consecutiveFailures: number;
+  createdAt: number;
+};
+
+export type InFlight = {
+  id: string;
+  fromVersion: number;
+  toVersion: number;
+  prevVersion: number;
+  attempt: number;
+  phase: "sending" | "waiting";
+  nextAttemptAt: number;
+  leaseUntil: number;
+  firstFailedAt: number | null;
+};
+
+type SubscriberRow = {
+  id: string;
+  kind: string;
+  url: string;
+  filter_json: string | null;
+  exclude_origins_json: string;
+  max_batch_size: number;
+  on_exhausted: string;
+  state: string;
+  cursor: number;
+  inflight_id: string | null;
+  inflight_from: number | null;
+  inflight_to: number | null;
+  inflight_prev: number | null;
+  inflight_attempt: number | null;
+  inflight_phase: string | null;
+  inflight_next_attempt_at: number | null;
+  inflight_lease_until: number | null;
+  inflight_first_failed_at: number | null;
+  last_success_at: number | null;
+  last_error_json: string | null;
+  consecutive_failures: number;
+  created_at: number;
+};
+
+function fromRow(row: SubscriberRow): Subscriber {
+  return {
+    id: row.id,
+    kind: row.kind as SubscriberKind,
+    url: row.url,
+    filter: row.filter_json ? (JSON.parse(row.filter_json) as SubscriberFilter) : null,
+    excludeOrigins: JSON.parse(row.exclude_origins_json) as string[],
+    maxBatchSize: row.max_batch_size,
+    onExhausted: row.on_exhausted as OnExhausted,
+    state: row.state as SubscriberState,
+    cursor: row.cursor,
+    inFlight:
+      row.inflight_id === null
+        ? null
+        : {
+            id: row.inflight_id,
+            fromVersion: row.inflight_from!,
+            toVersion: row.inflight_to!,
+            prevVersion: row.inflight_prev!,
+            attempt: row.inflight_attempt!,
+            phase: row.inflight_phase as InFlight["phase"],
+            nextAttemptAt: row.inflight_next_attempt_at!,
+            leaseUntil: row.inflight_lease_until!,
+            firstFailedAt: row.inflight_first_failed_at,
+          },
+    lastSuccessAt: row.last_success_at,
+    lastError: row.last_error_json ? (JSON.parse(row.last_error_json) as DeliveryError) : null,
+    consecutiveFailures: row.consecutive_failures,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Subscriber rows in SQLite with an in-memory copy: the Durable Object is their only writer,
+ * and the dispatcher reads them on every commit.
+ */
+export class SubscriberStore {
+  private cache: Map<string, Subscriber> | undefined;
+
+  constructor(private readonly sql: Sql) {}
+
+  private all(): Map<string, Subscriber> {
+    this.cache ??= new Map(
+      this.sql<SubscriberRow>`SELECT * FROM subscribers ORDER BY id`.map((row) => [row.id, fromRow(row)]),
+    );
+    return this.cache;
+  }
+
+  get(id: string): Subscriber | undefined {
+    return this.all().get(id);
+  }
+
+  list(): Subscriber[] {
+    return [...this.all().values()];
+  }
+
+  count(): number {
+    return this.all().size;
+  }
+
+  /** Writes the whole subscriber (insert or replace). */
+  save(s: Subscriber): void {
+    const f = s.inFlight;
+    this.sql`INSERT OR REPLACE INTO subscribers (
+        id, kind, url, filter_json, exclude_origins_json, max_batch_size, on_exhausted, state, cursor,
+        inflight_id, inflight_from, inflight_to, inflight_prev, inflight_attempt, inflight_phase,
+        inflight_next_attempt_at, inflight_lease_until, inflight_first_failed_at,
+        last_success_at, last_error_json, consecutive_failures, created_at)
+      VALUES (${s.id}, ${s.kind}, ${s.url}, ${s.filter ? JSON.stringify(s.filter) : null},
+        ${JSON.stringify(s.excludeOrigins)}, ${s.maxBatchSize}, ${s.onExhausted}, ${s.state}, ${s.cursor},
+        ${f?.id ?? null}, ${f?.fromVersion ?? null}, ${f?.toVersion ?? null}, ${f?.prevVersion ?? null},
+        ${f?.attempt ?? null}, ${f?.phase ?? null}, ${f?.nextAttemptAt ?? null}, ${f?.leaseUntil ?? null},
+        ${f?.firstFailedAt ?? null}, ${s.lastSuccessAt}, ${s.lastError ? JSON.stringify(s.lastError) : null},
+        ${s.consecutiveFailures}, ${s.createdAt})`;
+    this.all().set(s.id, s);
+  }
+
+  delete(id: string): void {
+    this.sql`DELETE FROM subscribers WHERE id = ${id}`;
+    this.sql`DELETE FROM dead_letters WHERE subscriber_id = ${id}`;
+    this.all().delete(id);
+  }
+
+  /** Forgets the in-memory copy (after the workspace is erased). */
+  forget(): void {
+    this.cache = undefined;
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/**
+ * What crosses between the workspace Durable Object, the delivery entrypoint and the queue
+ * consumer. Queue messages carry references only, never secrets or bodies (contract §5).
+ */
+export const DeliveryRef = z.object({
+  workspaceId: z.string(),
+  subscriberId: z.string(),
+  /** The batch's webhook-id; a reference to a batch that is no longer in flight is stale. */
+  deliveryId: z.string(),
+  fromVersion: z.number().int(),
+  toVersion: z.number().int(),
+  attempt: z.number().int().min(1),
+});
+export type DeliveryRef = z.infer<typeof DeliveryRef>;
+
+/** A signed HTTP request ready to send; built by the DO, sent by a Worker invocation. */
+export type DeliveryRequest = {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+};
+
+/** What one attempt came to. `status` is null when no HTTP response arrived. */
+export type DeliveryOutcome = {
+  status: number | null;
+  /** Seconds the receiver asked us to wait (429/503 `Retry-After`). */
+  retryAfterSeconds: number | null;
+  message: string;
+  at: number;
+};
