@@ -8,6 +8,8 @@ process.env.WRANGLER_SEND_METRICS = "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 
 export const ADMIN_TOKEN = "e2e-admin-token";
+// wrangler checks `[secrets] required` against the environment before bindings apply.
+process.env.RELAY_ADMIN_TOKEN ??= ADMIN_TOKEN;
 const CONFIG_PATH = resolve(import.meta.dirname, "../../wrangler.toml");
 
 export type LocalRelay = {

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeliveryBody } from "../../src/contract/delivery";
+import { startReceiver, type Receiver } from "../support/receiver";
+import { eventually, makeEvent, relayClient, startRelay, type LocalRelay } from "../support/relay";
+
+let relay: LocalRelay;
+let client: ReturnType<typeof relayClient>;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  relay = await startRelay();
+  client = relayClient(relay.url);
+});
+afterAll(async () => {
+  await Promise.all([relay?.stop(), ...receivers.map((r) => r.close())]);
+});
+
+async function receiver(): Promise<Receiver> {
+  const r = await startReceiver();
+  receivers.push(r);
+  return r;
+}
+
+const delivered = (r: Receiver) => r.requests.map((q) => DeliveryBody.parse(JSON.parse(q.body)));
+const ids = (r: Receiver) => delivered(r).flatMap((b) => b.events.map((e) => e.id));
+const status = async (ws: string, id: string) =>
+  (await client.call("GET", `/v1/workspaces/${ws}/subscribers/${id}`)).body;
+
+describe("filters", () => {
+  it("deliver exactly the events matching entityKinds, eventTypes and excludeOrigins", async () => {
+    const ingress = await client.createWorkspace("filters");
+    const [kinds, types, origins, all] = await Promise.all([receiver(), receiver(), receiver(), receiver()]);
+    const subs = {
+      kinds: { url: kinds.url, filter: { entityKinds: ["task"] } },
+      types: { url: types.url, filter: { eventTypes: ["create", "delete"] } },
+      origins: { url: origins.url, excludeOrigins: ["app-b"] },
+      all: { url: all.url },
+    };
+    for (const [id, sub] of Object.entries(subs)) {
+      const res = await client.call("PUT", `/v1/workspaces/filters/subscribers/${id}`, { kind: "webhook", ...sub });
+      expect(res.status).toBe(201);
+    }
+    const kindsOf = ["user", "task"];
+    const typesOf = ["create", "update", "delete"];
+    const originsOf = ["app-a", "app-b", "app-c"];
+    const events = Array.from({ length: 36 }, (_, i) =>
+      makeEvent(`x${i}`, {
+        entityKind: kindsOf[i % 2],
+        eventType: typesOf[i % 3],
+        source: { origin: originsOf[Math.floor(i / 6) % 3] },
+      }),
+    );
+    await client.ingest("filters", ingress, events);
+    await eventually(() => ids(all).length === 36, 30_000);
+    const expected = (keep: (e: (typeof events)[number]) => boolean) => events.filter(keep).map((e) => e.id);
+    await eventually(async () => (await status("filters", "kinds")).lag === 0 && (await status("filters", "types")).lag === 0 && (await status("filters", "origins")).lag === 0, 30_000);
+    expect(ids(kinds)).toEqual(expected((e) => e.entityKind === "task"));
+    expect(ids(types)).toEqual(expected((e) => e.eventType === "create" || e.eventType === "delete"));
+    expect(ids(origins)).toEqual(expected((e) => e.source.origin !== "app-b"));
+    expect(ids(all)).toEqual(events.map((e) => e.id));
+    // lag counts only matching events.
+    await client.ingest("filters", ingress, [makeEvent("late", { entityKind: "user" })]);
+    const kindsStatus = await status("filters", "kinds");
+    expect(kindsStatus.lag).toBe(0);
+  });
+});
+
+describe("start positions and replay", () => {
+  it("start at head, the beginning or after a version, and replay re-sends from n+1 in order", async () => {
+    const ingress = await client.createWorkspace("starts");
+    await client.ingest("starts", ingress, Array.from({ length: 5 }, (_, i) => makeEvent(`s${i}`)));
+    const [head, beginning, after] = await Promise.all([receiver(), receiver(), receiver()]);
+    const starts = { head: ["head", head], beginning: ["beginning", beginning], after: [{ afterVersion: 3 }, after] } as const;
+    for (const [id, [start, r]] of Object.entries(starts)) {
+      const res = await client.call("PUT", `/v1/workspaces/starts/subscribers/${id}`, { kind: "webhook", url: r.url, start });
+      expect(res.status).toBe(201);
+      expect(res.body.cursor).toBe(id === "head" ? 5 : id === "beginning" ? 0 : 3);
+    }
+    await client.ingest("starts", ingress, [makeEvent("s5")]);
+    await eventually(async () => {
+      const all = await Promise.all(["head", "beginning", "after"].map((id) => status("starts", id)));
+      return all.every((s) => s.lag === 0 && s.inFlight === null);
+    }, 30_000);
+    expect(ids(head)).toEqual(["s5"]);
+    expect(ids(beginning)).toEqual(["s0", "s1", "s2", "s3", "s4", "s5"]);
+    expect(ids(after)).toEqual(["s3", "s4", "s5"]);
+    expect(delivered(head)[0]!.prevVersion).toBe(5);
+    expect(delivered(after)[0]!.prevVersion).toBe(3);
+
+    // `start` is used only at creation.
+    const update = await client.call("PUT", "/v1/workspaces/starts/subscribers/head", { kind: "webhook", url: head.url, start: "beginning" });
+    expect(update.status).toBe(200);
+    expect(update.body.cursor).toBe(6);
+
+    const replay = await client.call("POST", "/v1/workspaces/starts/subscribers/head/replay", { afterVersion: 2 });
+    expect(replay.status).toBe(200);
+    expect(replay.body.cursor).toBe(2);
+    await eventually(async () => (await status("starts", "head")).lag === 0, 30_000);
+    const replayed = delivered(head).slice(1);
+    expect(replayed[0]!.prevVersion).toBe(2);
+    expect(replayed.flatMap((b) => b.events.map((e) => e.version))).toEqual([3, 4, 5, 6]);
+
+    const tooFar = await client.call("POST", "/v1/workspaces/starts/subscribers/head/replay", { afterVersion: 99 });
+    expect(tooFar.status).toBe(400);
+    expect(tooFar.body.error.code).toBe("invalid_request");
+  });
+
+  it("pause holds deliveries and resume releases them in order", async () => {
+    const ingress = await client.createWorkspace("pausing");
+    const r = await receiver();
+    await client.call("PUT", "/v1/workspaces/pausing/subscribers/p", { kind: "webhook", url: r.url });
+    const paused = await client.call("POST", "/v1/workspaces/pausing/subscribers/p/pause");
+    expect(paused.body.state).toBe("paused");
+    await client.ingest("pausing", ingress, [makeEvent("a"), makeEvent("b")]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(r.requests).toHaveLength(0);
+    expect((await status("pausing", "p")).lag).toBe(2);
+    const resumed = await client.call("POST", "/v1/workspaces/pausing/subscribers/p/resume");
+    expect(resumed.body.state).toBe("active");
+    await eventually(() => ids(r).length === 2, 30_000);
+    expect(ids(r)).toEqual(["a", "b"]);
+  });
+});
