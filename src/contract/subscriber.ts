@@ -12,7 +12,7 @@ const nameList = z.array(z.string().min(1).max(256)).max(100);
 const filterList = nameList.min(1);
 
 export const SubscriberFilter = z
-  .object({ entityKinds: nameList.optional(), eventTypes: nameList.optional() })
+  .object({ entityKinds: filterList.optional(), eventTypes: filterList.optional() })
   .strict();
 export type SubscriberFilter = z.infer<typeof SubscriberFilter>;
 

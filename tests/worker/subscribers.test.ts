@@ -1,0 +1,217 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { SubscriberStatus } from "../../src/contract/subscriber";
+import { destinationProblem } from "../../src/delivery/destination";
+import {
+  createWorkspace,
+  expectError,
+  expectStatus,
+  getWorkspace,
+  ingest,
+  json,
+  makeEvents,
+  readAll,
+  relayFetch,
+  uniqueId,
+  workspacePath,
+  workspaceStub,
+} from "./helpers";
+
+const subscriberPath = (ws: string, id: string) => `${workspacePath(ws)}/subscribers/${id}`;
+const HOOK = "https://hooks.example.com/relay";
+
+async function putSubscriber(ws: string, id: string, body: Record<string, unknown>) {
+  return relayFetch(subscriberPath(ws, id), { method: "PUT", body });
+}
+
+describe("subscriber admin API", () => {
+  it("creates with a secret shown once, then updates, lists, reports status and deletes", async () => {
+    const { workspaceId: ws } = await createWorkspace();
+    const created = await putSubscriber(ws, "hook", { kind: "webhook", url: HOOK, enabled: false });
+    await expectStatus(created, 201);
+    const body = await json<SubscriberStatus & { secret: string }>(created);
+    expect(body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(atob(body.secret.slice(6))).toHaveLength(32);
+    expect(SubscriberStatus.parse(body)).toMatchObject({
+      id: "hook",
+      kind: "webhook",
+      url: HOOK,
+      filter: null,
+      excludeOrigins: [],
+      maxBatchSize: 100,
+      onExhausted: "dead-letter",
+      state: "disabled",
+      cursor: 0,
+      head: 0,
+      lag: 0,
+      inFlight: null,
+      lastSuccessAt: null,
+      lastError: null,
+      consecutiveFailures: 0,
+      deadLetterCount: 0,
+    });
+
+    const updated = await putSubscriber(ws, "hook", {
+      kind: "webhook",
+      url: `${HOOK}/v2`,
+      filter: { entityKinds: ["task"] },
+      maxBatchSize: 10,
+      enabled: false,
+    });
+    await expectStatus(updated, 200);
+    const updatedBody = await json<Record<string, unknown>>(updated);
+    expect(updatedBody).toMatchObject({ url: `${HOOK}/v2`, filter: { entityKinds: ["task"] }, maxBatchSize: 10 });
+    expect(updatedBody.secret).toBeUndefined();
+
+    const convex = await putSubscriber(ws, "peer", { kind: "convex", url: "https://happy-animal-123.convex.site/relay/receive", enabled: false });
+    await expectStatus(convex, 201);
+    expect(await json(convex)).toMatchObject({ onExhausted: "pause" });
+
+    const list = await relayFetch(`${workspacePath(ws)}/subscribers`);
+    await expectStatus(list, 200);
+    const listed = await json<{ subscribers: SubscriberStatus[] }>(list);
+    expect(listed.subscribers.map((s) => s.id).sort()).toEqual(["hook", "peer"]);
+    expect(JSON.stringify(listed)).not.toContain(body.secret);
+    expect((await getWorkspace(ws)).subscriberCount).toBe(2);
+
+    await expectStatus(await relayFetch(subscriberPath(ws, "hook"), { method: "DELETE" }), 204);
+    await expectError(await relayFetch(subscriberPath(ws, "hook")), "subscriber_not_found");
+    await expectError(await relayFetch(subscriberPath(ws, "hook"), { method: "DELETE" }), "subscriber_not_found");
+    expect((await getWorkspace(ws)).subscriberCount).toBe(1);
+  });
+
+  it("refuses bad bodies, URLs and ids with the contract's error shape", async () => {
+    const { workspaceId: ws } = await createWorkspace();
+    await expectError(await putSubscriber(ws, "s", { kind: "pigeon", url: HOOK }), "invalid_request", { issuePaths: ["kind"] });
+    await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: "not a url" }), "invalid_request", { issuePaths: ["url"] });
+    await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, maxBatchSize: 101 }), "invalid_request", { issuePaths: ["maxBatchSize"] });
+    await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, maxBatchSize: 0 }), "invalid_request", { issuePaths: ["maxBatchSize"] });
+    await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, start: "middle" }), "invalid_request", { issuePaths: ["start"] });
+    await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, start: { afterVersion: 5 } }), "invalid_request", { issuePaths: ["start.afterVersion"] });
+    await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, onExhausted: "explode" }), "invalid_request", { issuePaths: ["onExhausted"] });
+    await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, filter: { entityKinds: [] } }), "invalid_request", { issuePaths: ["filter.entityKinds"] });
+    await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, surprise: 1 }), "invalid_request", { issues: true });
+    await expectError(await relayFetch(subscriberPath(ws, "s"), { method: "PUT", body: "{nope" }), "invalid_request");
+    // A convex subscriber must be on .convex.site, even where insecure destinations are allowed.
+    await expectError(await putSubscriber(ws, "s", { kind: "convex", url: "https://example.com/receive" }), "invalid_request", { issuePaths: ["url"] });
+    await expectError(await putSubscriber(ws, "bad.id", { kind: "webhook", url: HOOK }), "invalid_request", { issuePaths: [] });
+    // Nothing of the above was stored.
+    expect((await getWorkspace(ws)).subscriberCount).toBe(0);
+  });
+
+  it("answers 404 for unknown workspaces and subscribers, 401 without the admin token", async () => {
+    const missing = uniqueId();
+    await expectError(await putSubscriber(missing, "s", { kind: "webhook", url: HOOK }), "workspace_not_found");
+    await expectError(await relayFetch(`${workspacePath(missing)}/subscribers`), "workspace_not_found");
+    await expectError(await relayFetch(`${workspacePath(missing)}/dead-letters`), "workspace_not_found");
+    const { workspaceId: ws } = await createWorkspace();
+    for (const action of ["pause", "resume", "replay", "secret/rotate"]) {
+      const body = action === "replay" ? { afterVersion: 0 } : {};
+      await expectError(await relayFetch(`${subscriberPath(ws, "ghost")}/${action}`, { method: "POST", body }), "subscriber_not_found");
+    }
+    await expectError(await relayFetch(`${workspacePath(ws)}/subscribers`, { token: null }), "unauthorized");
+    await expectError(
+      await relayFetch(subscriberPath(ws, "s"), { method: "PUT", body: { kind: "webhook", url: HOOK }, token: "wrong" }),
+      "unauthorized",
+    );
+    await expectError(await relayFetch(`${workspacePath(ws)}/dead-letters?limit=0`), "invalid_request", { issuePaths: ["limit"] });
+  });
+
+  it("rotates a subscriber secret with a grace period", async () => {
+    const { workspaceId: ws } = await createWorkspace();
+    const created = await json<{ secret: string }>(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, enabled: false }));
+    const before = Date.now();
+    const res = await relayFetch(`${subscriberPath(ws, "s")}/secret/rotate`, { method: "POST", body: { graceSeconds: 60 } });
+    await expectStatus(res, 200);
+    const rotated = await json<{ secret: string; previousValidUntil: number }>(res);
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(created.secret);
+    expect(rotated.previousValidUntil).toBeGreaterThanOrEqual(before + 60_000);
+    expect(rotated.previousValidUntil).toBeLessThan(Date.now() + 61_000);
+  });
+});
+
+describe("retention with subscribers", () => {
+  it("keeps events a paused subscriber still needs, up to RELAY_MAX_RETENTION_DAYS", async () => {
+    const { workspaceId: ws, ingressSecret } = await createWorkspace({ retentionDays: 1 });
+    await expectStatus(await putSubscriber(ws, "slow", { kind: "webhook", url: HOOK, start: "beginning" }), 201);
+    await expectStatus(await relayFetch(`${subscriberPath(ws, "slow")}/pause`, { method: "POST" }), 200);
+    await ingest(ws, ingressSecret, makeEvents(5));
+    const stub = workspaceStub(ws);
+    const backdate = (days: number) =>
+      runInDurableObject(stub, (_i, state) => {
+        state.storage.sql.exec("UPDATE events SET received_at = ?", Date.now() - days * 86_400_000);
+      });
+    const sweep = async () => {
+      await runInDurableObject(stub, (_i, state) => {
+        state.storage.sql.exec("UPDATE alarm_tasks SET due_at = 0 WHERE name = 'retention'");
+      });
+      await runDurableObjectAlarm(stub);
+    };
+
+    await backdate(2);
+    await sweep();
+    expect(await readAll(ws)).toHaveLength(5); // older than retentionDays, but still needed
+
+    await backdate(31);
+    await sweep();
+    expect(await readAll(ws)).toHaveLength(0); // past the 30-day cap, deleted for everyone
+    expect((await getWorkspace(ws)).eventCount).toBe(0);
+  });
+
+  it("deletes old events once no subscriber needs them", async () => {
+    const { workspaceId: ws, ingressSecret } = await createWorkspace({ retentionDays: 1 });
+    await expectStatus(await putSubscriber(ws, "gone", { kind: "webhook", url: HOOK, start: "beginning", enabled: false }), 201);
+    await ingest(ws, ingressSecret, makeEvents(3));
+    const stub = workspaceStub(ws);
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE events SET received_at = ?", Date.now() - 2 * 86_400_000);
+      state.storage.sql.exec("UPDATE alarm_tasks SET due_at = 0 WHERE name = 'retention'");
+    });
+    await runDurableObjectAlarm(stub);
+    // A disabled subscriber holds nothing back.
+    expect(await readAll(ws)).toHaveLength(0);
+  });
+});
+
+describe("destination rules", () => {
+  const refused = [
+    "https://localhost/x",
+    "https://api.localhost/x",
+    "https://127.0.0.1/x",
+    "https://10.1.2.3/x",
+    "https://172.16.0.1/x",
+    "https://192.168.1.1/x",
+    "https://169.254.169.254/latest/meta-data",
+    "https://100.64.0.1/x",
+    "https://0.0.0.0/x",
+    "https://[::1]/x",
+    "https://[fe80::1]/x",
+    "https://[fd00::1]/x",
+    "https://[::ffff:127.0.0.1]/x",
+    "https://2130706433/x", // 127.0.0.1 as a number
+    "http://hooks.example.com/x",
+    "ftp://hooks.example.com/x",
+    "https://user:pass@hooks.example.com/x",
+  ];
+  it.each(refused)("refuses %s in production", (url) => {
+    expect(destinationProblem("webhook", url, false)).toBeDefined();
+  });
+
+  it("accepts public https hosts, and .convex.site for convex", () => {
+    expect(destinationProblem("webhook", "https://hooks.example.com/x", false)).toBeUndefined();
+    expect(destinationProblem("webhook", "https://8.8.8.8/x", false)).toBeUndefined();
+    expect(destinationProblem("convex", "https://happy-animal-123.convex.site/relay/receive", false)).toBeUndefined();
+    expect(destinationProblem("convex", "https://happy-animal-123.convex.cloud/relay/receive", false)).toMatch(/convex\.site/);
+  });
+
+  it("allows http and loopback for both kinds only with RELAY_ALLOW_INSECURE_DESTINATIONS", () => {
+    for (const kind of ["webhook", "convex"] as const) {
+      expect(destinationProblem(kind, "http://127.0.0.1:8787/hook", true)).toBeUndefined();
+      expect(destinationProblem(kind, "http://localhost:8787/hook", true)).toBeUndefined();
+      expect(destinationProblem(kind, "http://127.0.0.1:8787/hook", false)).toBeDefined();
+    }
+    // Private ranges other than loopback stay refused even then.
+    expect(destinationProblem("webhook", "http://10.0.0.1/hook", true)).toBeDefined();
+  });
+});
