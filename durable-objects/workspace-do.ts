@@ -8,6 +8,7 @@ import {
 import { failure, toValidationIssues, type Failure, type Result } from "../src/contract/errors";
 import type { DeliveryOutcome, DeliveryRef } from "../src/contract/delivery-messages";
 import type { DeadLetter, PutSubscriberBody, SubscriberStatus } from "../src/contract/subscriber";
+import type { CreateReadKeyBody } from "../src/contract/keys";
 import {
   DEFAULT_GRACE_SECONDS,
   DEFAULT_RETENTION_DAYS,
@@ -31,15 +32,24 @@ import { deliveryMigrations } from "./delivery/schema";
 import { Dispatcher, subscriberSecrets, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
 import { SubscriberAdmin } from "./delivery/subscriber-admin";
 import { SubscriberStore, type Subscriber } from "./delivery/subscriber-store";
+import { isFeedTask, LiveFeed } from "./feed/live-feed";
+import { feedMigrations } from "./feed/schema";
 import { LongPollWaiters } from "./long-poll";
 import { logMigrations } from "./log-schema";
+import { ReadKeys, readKeyMigrations } from "./read-keys";
 import { hasSchema, migrate, type Migration } from "./schema";
 import { SecretRing } from "./secret-ring";
 import { createSql, type Sql } from "./sql";
 import { insertMeta, readMeta, writeLogCounters, writeRetentionDays, type WorkspaceMeta } from "./workspace-meta";
 
 /** Every feature's migrations, applied in this order. */
-const MIGRATIONS: Migration[] = [...logMigrations, ...alarmTaskMigrations, ...deliveryMigrations];
+const MIGRATIONS: Migration[] = [
+  ...logMigrations,
+  ...alarmTaskMigrations,
+  ...deliveryMigrations,
+  ...readKeyMigrations,
+  ...feedMigrations,
+];
 
 /** How often the retention sweep runs. */
 const RETENTION_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -76,6 +86,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   private readonly subscribers: SubscriberStore;
   private readonly dispatcher: Dispatcher;
   private readonly subscriberAdmin: SubscriberAdmin;
+  private readonly readKeys: ReadKeys;
+  private readonly feed: LiveFeed;
   /** In-memory copy of the `workspace` row; this object is its only writer. */
   private meta: WorkspaceMeta | undefined;
 
@@ -96,6 +108,10 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       head,
     });
     this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.dispatcher, head);
+    this.readKeys = new ReadKeys(this.sql, () => this.meta?.workspaceId);
+    this.feed = new LiveFeed(ctx, this.sql, this.alarms, () =>
+      this.meta ? { workspaceId: this.meta.workspaceId, head: this.meta.head } : undefined,
+    );
     if (hasSchema(this.sql)) {
       ctx.storage.transactionSync(() => migrate(this.sql, MIGRATIONS));
       this.meta = readMeta(this.sql);
@@ -154,6 +170,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.secrets.forget();
     this.subscribers.forget();
     this.waiters.wake();
+    this.feed.closeAll();
     return { ok: true };
   }
 
@@ -201,6 +218,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   protected onAppended(): void {
     this.waiters.wake();
     this.dispatcher.kickAll();
+    this.ctx.waitUntil(this.feed.onAppended());
   }
 
   // ─── Reading the log (contract §3) ──────────────────────────────────────────────────
@@ -221,6 +239,43 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       ok: true,
       json: `{"events":[${events.join(",")}],"head":${this.meta.head},"nextAfter":${nextAfter},"hasMore":${page.hasMore}}`,
     };
+  }
+
+  // ─── Live feed and read keys (contract §6) ──────────────────────────────────────────
+
+  /** Only the feed's upgrade comes here: the Worker forwards it, as RPC cannot carry a socket. */
+  override async fetch(request: Request): Promise<Response> {
+    return this.feed.accept(request);
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.feed.onMessage(ws, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    await this.feed.onClose(ws, code);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.feed.onClose(ws, 1006);
+  }
+
+  async createReadKey(body: CreateReadKeyBody) {
+    return this.readKeys.create(body, Date.now());
+  }
+
+  async listReadKeys() {
+    return this.readKeys.list();
+  }
+
+  async revokeReadKey(keyId: string) {
+    const revoked = this.readKeys.revoke(keyId);
+    if (revoked.ok) this.feed.closeKeySockets(keyId);
+    return revoked;
+  }
+
+  async verifyReadKey(key: string) {
+    return this.readKeys.verify(key);
   }
 
   // ─── Subscribers (contract §4) ──────────────────────────────────────────────────────
@@ -324,12 +379,13 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     return this.dispatcher.applyOutcome(ref, outcome);
   }
 
-  /** A retry message ended in the queue's dead-letter queue: make sure the watchdog has it. */
+  /** A retry message ended in the queue's dead-letter queue: record it; the watchdog re-sends. */
   async noteLostRetry(ref: DeliveryRef): Promise<void> {
     if (!this.meta) return;
     console.error(
       `delivery retry message was dead-lettered by the queue: ${ref.subscriberId} ${ref.fromVersion}..${ref.toVersion} attempt ${ref.attempt}`,
     );
+    this.dispatcher.noteLostRetry(ref);
     await this.dispatcher.armWatchdog();
   }
 
@@ -363,6 +419,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     } else if (task === WATCHDOG_TASK) {
       this.dispatcher.runWatchdog(now);
       await this.dispatcher.armWatchdog();
+    } else if (isFeedTask(task)) {
+      await this.feed.runAlarmTask(task, now);
     }
   }
 

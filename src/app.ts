@@ -2,7 +2,9 @@ import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError } from "./http/errors";
 import { eventRoutes } from "./routes/events";
+import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
+import { keyRoutes } from "./routes/keys";
 import { subscriberRoutes } from "./routes/subscribers";
 import { workspaceRoutes } from "./routes/workspaces";
 
@@ -12,5 +14,7 @@ export const app = new Hono<AppEnv>()
   .route("/", workspaceRoutes)
   .route("/", eventRoutes)
   .route("/", subscriberRoutes)
+  .route("/", keyRoutes)
+  .route("/", feedRoutes)
   .notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
   .onError(handleError);

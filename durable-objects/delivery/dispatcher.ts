@@ -267,6 +267,23 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * A retry message ended in the queue's dead-letter queue. The batch is still in flight, so
+   * the watchdog re-sends it at its lease; record why, so the operator sees it in the status.
+   */
+  noteLostRetry(ref: DeliveryRef, now = Date.now()): void {
+    const found = this.current(ref);
+    if (!found) return;
+    this.save({
+      ...found.s,
+      lastError: {
+        at: now,
+        status: null,
+        message: `retry message for versions ${ref.fromVersion}..${ref.toVersion} was dead-lettered by the queue; the watchdog re-sends it`,
+      },
+    });
+  }
+
   /** After a restart no attempt can still be running: let the watchdog take them over now. */
   recoverAfterRestart(now = Date.now()): void {
     for (const s of this.deps.store.list()) {

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { MAX_INGEST_BODY_BYTES, ReadQuery } from "../contract/event";
-import { requireAdmin } from "../http/admin-auth";
 import type { AppEnv } from "../http/app-env";
 import { errorResponse, unwrap } from "../http/errors";
+import { requireReadAccess } from "../http/read-access";
 import { query } from "../http/validate";
 import { workspaceFromPath } from "../http/workspace-stub";
 import { readWebhookHeaders } from "../signing/standard-webhooks";
@@ -24,7 +24,7 @@ export const eventRoutes = new Hono<AppEnv>()
       return c.json(result.body);
     },
   )
-  .get("/v1/workspaces/:workspaceId/events", requireAdmin, async (c) => {
+  .get("/v1/workspaces/:workspaceId/events", requireReadAccess, async (c) => {
     const { stub } = workspaceFromPath(c);
     const read = query(c, ReadQuery);
     const { json } = unwrap(await stub.read(read));

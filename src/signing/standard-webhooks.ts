@@ -27,7 +27,13 @@ export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
 
 const encoder = new TextEncoder();
 
-function base64ToBytes(base64: string): Uint8Array {
+/**
+ * Byte arrays here are `Uint8Array<ArrayBuffer>`, never the wider `ArrayBufferLike` default, so
+ * that Web Crypto accepts them under the DOM lib (Node, Convex, bench) as well as workers-types.
+ */
+type Bytes = Uint8Array<ArrayBuffer>;
+
+function base64ToBytes(base64: string): Bytes {
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -46,7 +52,7 @@ export function generateSecret(): string {
 }
 
 /** The key bytes of a secret: the base64 after `whsec_` (the prefix is optional, as in the spec). */
-export function secretKeyBytes(secret: string): Uint8Array {
+export function secretKeyBytes(secret: string): Bytes {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
   return base64ToBytes(encoded);
 }
@@ -72,8 +78,9 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-function signedContent(id: string, timestamp: number | string, body: string): Uint8Array {
-  return encoder.encode(`${id}.${timestamp}.${body}`);
+function signedContent(id: string, timestamp: number | string, body: string): Bytes {
+  // TextEncoder always returns a fresh, unshared buffer; workers-types just types it wider.
+  return encoder.encode(`${id}.${timestamp}.${body}`) as Bytes;
 }
 
 /**
@@ -123,8 +130,8 @@ export function readWebhookHeaders(
   };
 }
 
-function parseSignatures(header: string): Uint8Array[] {
-  const signatures: Uint8Array[] = [];
+function parseSignatures(header: string): Bytes[] {
+  const signatures: Bytes[] = [];
   for (const part of header.split(" ").slice(0, MAX_SIGNATURES)) {
     const comma = part.indexOf(",");
     if (comma < 0 || part.slice(0, comma) !== "v1") continue;

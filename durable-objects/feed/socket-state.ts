@@ -1,0 +1,22 @@
+/**
+ * What a feed socket remembers across hibernation, in its attachment: the consumer it acks for,
+ * the last version it was sent, and the last version it acknowledged (null until its first ack).
+ * Everything else is re-read from SQLite, so a socket costs a few bytes of memory however far
+ * behind it is.
+ */
+export type SocketState = { consumer: string | null; cursor: number; acked: number | null };
+
+const isVersion = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value);
+
+export function readSocketState(ws: WebSocket): SocketState | undefined {
+  const value: unknown = ws.deserializeAttachment();
+  if (typeof value !== "object" || value === null) return undefined;
+  const { consumer, cursor, acked } = value as Record<string, unknown>;
+  if (!isVersion(cursor) || !(consumer === null || typeof consumer === "string")) return undefined;
+  if (!(acked === null || isVersion(acked))) return undefined;
+  return { consumer, cursor, acked };
+}
+
+export function writeSocketState(ws: WebSocket, state: SocketState): void {
+  ws.serializeAttachment({ consumer: state.consumer, cursor: state.cursor, acked: state.acked });
+}
