@@ -8,7 +8,7 @@ export type ReceivedRequest = {
 };
 
 /** What the receiver does with one request; the default answers 200. */
-export type Behaviour = (req: ReceivedRequest, res: ServerResponse) => void | Promise<void>;
+export type Behaviour = (req: ReceivedRequest, res: ServerResponse) => unknown;
 
 export type Receiver = {
   url: string;
