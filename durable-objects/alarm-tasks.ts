@@ -50,12 +50,14 @@ export class AlarmTasks {
 
   /** Sets the alarm to the earliest due task, or clears it when none is left. */
   async arm(): Promise<void> {
-    const next = this.sql.one<{ at: number | null }>`SELECT min(due_at) AS at FROM alarm_tasks`;
-    if (next?.at == null) {
-      await this.storage.deleteAlarm();
-      return;
-    }
     const current = await this.storage.getAlarm();
-    if (current !== next.at) await this.storage.setAlarm(next.at);
+    // Read the earliest task after the await, so that concurrent calls all end on the
+    // latest state instead of racing with what each saw before awaiting.
+    const next = this.sql.one<{ at: number | null }>`SELECT min(due_at) AS at FROM alarm_tasks`?.at ?? null;
+    if (next === null) {
+      if (current !== null) await this.storage.deleteAlarm();
+    } else if (current !== next) {
+      await this.storage.setAlarm(next);
+    }
   }
 }
