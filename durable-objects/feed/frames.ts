@@ -17,4 +17,3 @@ export function errorFrameText(code: string, message: string): string {
   const frame: ErrorFrame = { type: "error", code, message };
   return JSON.stringify(frame);
 }
-

@@ -34,7 +34,7 @@ const TURN_BYTES = 1024 * 1024;
  * keeps at most this many bytes of events past its latest ack in flight, and waits for the
  * next ack before sending more: a slow consumer stays behind in SQLite, not in memory.
  */
-const ACK_WINDOW_BYTES = Infinity;
+const ACK_WINDOW_BYTES = 4 * 1024 * 1024;
 /** Pages kept within one turn, so sockets at the same position share the read and the text. */
 const TURN_PAGE_CACHE = 16;
 
@@ -85,23 +85,23 @@ export class LiveFeed {
 
   async onMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     if (typeof message !== "string") {
-      ws.close(FEED_CLOSE.unsupportedData.code, FEED_CLOSE.unsupportedData.reason);
+      closeQuietly(ws, FEED_CLOSE.unsupportedData);
       return;
     }
     if (message.length > MAX_CLIENT_FRAME_BYTES) {
-      ws.close(FEED_CLOSE.tooBig.code, FEED_CLOSE.tooBig.reason);
+      closeQuietly(ws, FEED_CLOSE.tooBig);
       return;
     }
     let value: unknown;
     try {
       value = JSON.parse(message);
     } catch {
-      ws.send(errorFrameText("invalid_frame", "frame is not valid JSON"));
+      sendOrDrop(ws, errorFrameText("invalid_frame", "frame is not valid JSON"));
       return;
     }
     const frame = ClientFrame.safeParse(value);
     if (!frame.success) {
-      ws.send(errorFrameText("invalid_frame", 'expected {"type":"ack","version":<non-negative integer>}'));
+      sendOrDrop(ws, errorFrameText("invalid_frame", 'expected {"type":"ack","version":<non-negative integer>}'));
       return;
     }
     await this.ack(ws, frame.data.version);
@@ -109,14 +109,16 @@ export class LiveFeed {
 
   /** The peer closed: finish the closing handshake and stop heartbeats once nobody listens. */
   async onClose(ws: WebSocket, code: number): Promise<void> {
-    // 1005/1006/1015 describe how a close happened; they may not be sent in a close frame.
-    const echo = code === 1005 || code === 1006 || code === 1015 ? 1000 : code;
+    // Echo the peer's code when it is one an application may send; 1005/1006/1015 only
+    // describe how a close happened and may not appear in a close frame.
+    const echo = code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
     try {
       ws.close(echo, "closing");
     } catch {
       // Already closed (the runtime may have answered the close itself).
     }
-    if (this.openSockets().length === 0) await this.alarms.cancel(FEED_HEARTBEAT_TASK);
+    // After a workspace deletion there is no schema left, and no task to cancel.
+    if (this.workspace() && this.openSockets().length === 0) await this.alarms.cancel(FEED_HEARTBEAT_TASK);
   }
 
   /** Runs a due feed alarm task (see `isFeedTask`). */
@@ -155,15 +157,21 @@ export class LiveFeed {
     }
     if (!state) return;
     if (!state.consumer) {
-      ws.send(errorFrameText("consumer_required", "acks need a named consumer: open the feed with ?consumer=<name>"));
+      sendOrDrop(
+        ws,
+        errorFrameText("consumer_required", "acks need a named consumer: open the feed with ?consumer=<name>"),
+      );
       return;
     }
     if (version > workspace.head) {
-      ws.send(errorFrameText("invalid_ack", `version ${version} is past the head (${workspace.head})`));
+      sendOrDrop(ws, errorFrameText("invalid_ack", `version ${version} is past the head (${workspace.head})`));
       return;
     }
     if (!saveConsumerCursor(this.sql, state.consumer, version, Date.now())) {
-      ws.send(errorFrameText("too_many_consumers", `a workspace keeps at most ${MAX_FEED_CONSUMERS} named consumers`));
+      sendOrDrop(
+        ws,
+        errorFrameText("too_many_consumers", `a workspace keeps at most ${MAX_FEED_CONSUMERS} named consumers`),
+      );
       return;
     }
     writeSocketState(ws, { ...state, acked: version });
@@ -194,7 +202,8 @@ export class LiveFeed {
     for (const { ws, state } of states) {
       const cursorBefore = state.cursor;
       let turnLeft = TURN_BYTES;
-      let windowLeft = state.acked === null ? Infinity : ACK_WINDOW_BYTES - this.bytesBetween(state.acked, state.cursor);
+      let windowLeft =
+        state.acked === null ? Infinity : ACK_WINDOW_BYTES - this.bytesBetween(state.acked, state.cursor);
       while (state.cursor < workspace.head && windowLeft > 0) {
         if (turnLeft <= 0) {
           unfinished = true;

@@ -19,11 +19,11 @@ const REQUIRED_SCOPE: ReadKeyScope = "read";
  * cannot set headers on a WebSocket. The admin token is never taken from a URL.
  */
 export async function authorizeRead(c: Context<AppEnv>, opts: { allowQueryToken: boolean }): Promise<ReadAccess> {
-  const { workspaceId, stub } = workspaceFromPath(c);
   const header = bearerToken(c.req.header("authorization"));
   if (await isAdmin(header, c.env.RELAY_ADMIN_TOKEN)) return { via: "admin" };
   const token = header ?? (opts.allowQueryToken ? c.req.query("token") : undefined);
   if (!token) throw new ApiError("unauthorized", "missing admin token or read key");
+  const { workspaceId, stub } = workspaceFromPath(c);
 
   const keyWorkspace = readKeyWorkspace(token);
   if (keyWorkspace === undefined) throw new ApiError("unauthorized", "wrong admin token or read key");

@@ -1,0 +1,114 @@
+import { toValidationIssues } from "../../src/contract/errors.ts";
+import { EventEnvelope, IngestResponse } from "../../src/contract/event.ts";
+import { signedHeaders } from "../../src/signing/standard-webhooks.ts";
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
+import { relayError, RelayHttpError, workspaceUrl } from "./relay-http.ts";
+
+/** The origin the relay's subscribers see on changes made by a customer replica. */
+export const REPLICATOR_ORIGIN = "customer-replicator";
+
+/** Where inbound changes go: the workspace's ingest endpoint, signed with its ingress secret. */
+export type InboundTarget = {
+  relayUrl: string;
+  workspaceId: string;
+  /** A `whsec_…` ingress secret of the workspace. Keep it server-side. */
+  ingressSecret: string;
+  /** Attempts per mutation on network errors, 429 and 5xx (ingest is idempotent by id). Default 3. */
+  attempts?: number;
+  fetch?: typeof fetch;
+};
+
+/** A change made in the customer's database, to be made canonical through the relay. */
+export type ExternalMutation = {
+  eventType: string;
+  payload: unknown;
+  /**
+   * Identifies this change across retries and restarts: it becomes the event id, so sending
+   * the same change twice stores it once.
+   */
+  dedupeKey: string;
+  entityKind: string;
+  entityId: string;
+  /** The customer-side operation, e.g. "users:update". */
+  mutation?: string;
+  actorId?: string | null;
+  /** The version the change was based on, so it orders after it (see the contract's lamport rule). */
+  lamport?: number;
+  traceId?: string;
+  schemaVersion?: number;
+};
+
+export type MutationResult = { id: string; version: number; duplicate: boolean };
+
+export type InboundClient = { applyExternalMutation(mutation: ExternalMutation): Promise<MutationResult> };
+
+/**
+ * The inbound path of the bridge: `applyExternalMutation` signs a customer-side change with the
+ * project's Standard Webhooks module and sends it to the relay's ingest, with
+ * `source.origin = "customer-replicator"`, so that the relay's subscribers (the Convex
+ * deployments among them) receive it like any other event.
+ */
+export function createInboundClient(target: InboundTarget): InboundClient {
+  const doFetch = target.fetch ?? globalThis.fetch;
+  const attempts = target.attempts ?? 3;
+  const url = workspaceUrl(target, "/events");
+
+  const postOnce = async (body: string): Promise<MutationResult> => {
+    // A fresh signature per attempt: the timestamp must stay within the relay's tolerance.
+    const headers = await signedHeaders({
+      id: `msg_${crypto.randomUUID()}`,
+      timestampSeconds: Math.floor(Date.now() / 1000),
+      body,
+      secrets: [target.ingressSecret],
+    });
+    const res = await doFetch(url, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body,
+    });
+    if (!res.ok) throw await relayError(res);
+    const [result] = IngestResponse.parse(await res.json()).results;
+    if (!result) throw new Error("the relay answered without a result");
+    return result;
+  };
+
+  return {
+    async applyExternalMutation(mutation) {
+      const body = JSON.stringify({ events: [toEnvelope(mutation)] });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await postOnce(body);
+        } catch (error) {
+          // fetch rejects with a TypeError when the network fails; the relay's 429/5xx are not fatal.
+          const retryable = error instanceof RelayHttpError ? !error.fatal : error instanceof TypeError;
+          if (!retryable || attempt >= attempts) throw error;
+        }
+        await sleep(backoffDelay(attempt - 1, DEFAULT_BACKOFF));
+      }
+    },
+  };
+}
+
+/** The contract envelope of a mutation, validated before anything is sent. */
+function toEnvelope(mutation: ExternalMutation): EventEnvelope {
+  const candidate = {
+    id: mutation.dedupeKey,
+    entityKind: mutation.entityKind,
+    entityId: mutation.entityId,
+    eventType: mutation.eventType,
+    payload: mutation.payload,
+    lamport: mutation.lamport,
+    source: { origin: REPLICATOR_ORIGIN, mutation: mutation.mutation, actorId: mutation.actorId ?? null },
+    emittedAt: Date.now(),
+    traceId: mutation.traceId,
+    schemaVersion: mutation.schemaVersion,
+  };
+  const parsed = EventEnvelope.safeParse(candidate);
+  if (!parsed.success) {
+    const issues = toValidationIssues(parsed.error).map(
+      (i) => `${i.path === "id" ? "dedupeKey" : i.path}: ${i.message}`,
+    );
+    throw new TypeError(`invalid external mutation: ${issues.join("; ")}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,38 @@
+import { DatabaseSync } from "node:sqlite";
+
+/** Where a SQLite-backed part keeps its data: a file path, or a database the caller opened. */
+export type SqliteTarget = { path: string; database?: undefined } | { database: DatabaseSync; path?: undefined };
+
+/**
+ * Opens the target. A database opened here is owned (and closed) by the caller of this
+ * function; one passed in stays the caller's. WAL lets a reader (the application) look at the
+ * replica while the bridge writes.
+ */
+export function openDatabase(target: SqliteTarget): { db: DatabaseSync; owned: boolean } {
+  if (target.database) return { db: target.database, owned: false };
+  const db = new DatabaseSync(target.path);
+  if (target.path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA busy_timeout = 5000");
+  return { db, owned: true };
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Table names are spliced into SQL, so only plain identifiers are accepted. */
+export function tableName(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new TypeError(`invalid table name: ${name}`);
+  return name;
+}
+
+/** Runs `work` in one transaction. */
+export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}
