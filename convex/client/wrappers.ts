@@ -1,0 +1,127 @@
+import type { GenericDataModel, GenericMutationCtx, GenericQueryCtx } from "convex/server";
+import { v } from "convex/values";
+import { vConnectionKind, vEventStatus, vStrategy } from "../component/lib/validators";
+import type { ComponentApi } from "./types";
+
+type RunQueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
+type RunMutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runMutation">;
+
+/**
+ * The seed's API wrappers: `{ args, handler }` pairs for the app to export with its own
+ * `query` and `mutation`, e.g. `export const listEntities = query(w.listEntities)`. The app
+ * decides who may call them (add auth in the app if they are public).
+ */
+export function makeFederationApiWrappers(component: ComponentApi) {
+  return {
+    // ---- entities ----
+    registerEntity: {
+      args: { name: v.string(), table: v.string(), strategy: vStrategy },
+      handler: async (ctx: RunMutationCtx, args: { name: string; table: string; strategy: "push" | "pull" | "bidirectional" }) =>
+        await ctx.runMutation(component.entities.register, args),
+    },
+    listEntities: {
+      args: {},
+      handler: async (ctx: RunQueryCtx) => await ctx.runQuery(component.entities.list, {}),
+    },
+    toggleEntity: {
+      args: { entityId: v.string(), enabled: v.boolean() },
+      handler: async (ctx: RunMutationCtx, args: { entityId: string; enabled: boolean }) =>
+        await ctx.runMutation(component.entities.toggle, args),
+    },
+    removeEntity: {
+      args: { entityId: v.string() },
+      handler: async (ctx: RunMutationCtx, args: { entityId: string }) =>
+        await ctx.runMutation(component.entities.remove, args),
+    },
+
+    // ---- connections ----
+    addConnection: {
+      args: {
+        projectId: v.string(),
+        url: v.string(),
+        secret: v.optional(v.string()),
+        secretEnvVar: v.optional(v.string()),
+        kind: v.optional(vConnectionKind),
+        workspace: v.optional(v.string()),
+        receiveSecret: v.optional(v.string()),
+        receiveSecretEnvVar: v.optional(v.string()),
+      },
+      handler: async (
+        ctx: RunMutationCtx,
+        args: {
+          projectId: string;
+          url: string;
+          secret?: string;
+          secretEnvVar?: string;
+          kind?: "relay" | "direct";
+          workspace?: string;
+          receiveSecret?: string;
+          receiveSecretEnvVar?: string;
+        },
+      ) => await ctx.runMutation(component.connections.add, args),
+    },
+    listConnections: {
+      args: {},
+      handler: async (ctx: RunQueryCtx) => await ctx.runQuery(component.connections.list, {}),
+    },
+    getConnection: {
+      args: { projectId: v.string() },
+      handler: async (ctx: RunQueryCtx, args: { projectId: string }) =>
+        await ctx.runQuery(component.connections.get, args),
+    },
+    removeConnection: {
+      args: { connectionId: v.string() },
+      handler: async (ctx: RunMutationCtx, args: { connectionId: string }) =>
+        await ctx.runMutation(component.connections.remove, args),
+    },
+    testConnection: {
+      args: { connectionId: v.string() },
+      handler: async (ctx: RunMutationCtx, args: { connectionId: string }) =>
+        await ctx.runMutation(component.connections.test, args),
+    },
+
+    // ---- events ----
+    listEvents: {
+      args: { limit: v.optional(v.number()), status: v.optional(vEventStatus), entityName: v.optional(v.string()) },
+      handler: async (
+        ctx: RunQueryCtx,
+        args: { limit?: number; status?: "pending" | "sent" | "failed" | "skipped"; entityName?: string },
+      ) => await ctx.runQuery(component.outbox.list, args),
+    },
+    getEventStats: {
+      args: {},
+      handler: async (ctx: RunQueryCtx) => await ctx.runQuery(component.outbox.stats, {}),
+    },
+    retryEvent: {
+      args: { eventId: v.string() },
+      handler: async (ctx: RunMutationCtx, args: { eventId: string }) =>
+        await ctx.runMutation(component.outbox.retry, args),
+    },
+    clearOldEvents: {
+      args: { olderThanDays: v.number() },
+      handler: async (ctx: RunMutationCtx, args: { olderThanDays: number }) =>
+        await ctx.runMutation(component.outbox.clearOld, args),
+    },
+
+    // ---- manual sync ----
+    syncNow: {
+      args: { entityName: v.optional(v.string()), entityId: v.optional(v.string()) },
+      handler: async (ctx: RunMutationCtx, args: { entityName?: string; entityId?: string }) =>
+        await ctx.runMutation(component.outbox.syncNow, args),
+    },
+
+    // ---- beyond the seed: this deployment's origin and retry schedule ----
+    configure: {
+      args: {
+        origin: v.optional(v.union(v.string(), v.null())),
+        retryScheduleMs: v.optional(v.union(v.array(v.number()), v.null())),
+      },
+      handler: async (ctx: RunMutationCtx, args: { origin?: string | null; retryScheduleMs?: number[] | null }) =>
+        await ctx.runMutation(component.settings.configure, args),
+    },
+    getSettings: {
+      args: {},
+      handler: async (ctx: RunQueryCtx) => await ctx.runQuery(component.settings.get, {}),
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { makeSyncedHandlers } from "../client";
+import { api } from "../example/convex/_generated/api";
+import { components } from "../example/convex/components";
+import type { ExampleApp } from "../testing/example-app";
+import { INGRESS_SECRET, WORKSPACE, setupApp } from "../testing/fixtures";
+import { startRelayStub, type ReceivedRequest, type RelayStub } from "../testing/relay-stub";
+import { waitFor } from "../testing/wait";
+
+let relay: RelayStub | undefined;
+afterEach(async () => {
+  await relay?.close();
+  relay = undefined;
+});
+
+async function connection(t: ExampleApp) {
+  return (await t.query(api.federation.getConnection, { projectId: "relay" }))!;
+}
+
+/** Until the dispatcher has nothing left to send and has gone idle. */
+async function drained(t: ExampleApp) {
+  await waitFor(async () => {
+    const c = await connection(t);
+    return c.phase === "idle" && c.pendingEvents === 0;
+  }, { what: "the outbox to drain" });
+}
+
+/** Event ids in the order the stub accepted them. */
+function acceptedIds(requests: ReceivedRequest[]): string[] {
+  return requests.filter((r) => r.status === 200).flatMap((r) => r.eventIds);
+}
+
+/** Outbox event ids in commit order (the Lamport clock ticks once per event, in commit order). */
+async function committedIds(t: ExampleApp): Promise<string[]> {
+  const events = await t.query(api.federation.listEvents, { limit: 500 });
+  return events.sort((a, b) => a.lamport - b.lamport).map((e) => e.eventId);
+}
+
+async function createUsers(t: ExampleApp, count: number, prefix = "u") {
+  for (let i = 0; i < count; i++) {
+    await t.mutation(api.users.createUser, { email: `${prefix}${i}@example.com`, name: `${prefix}${i}` });
+  }
+}
+
+describe("outbound dispatch to a real HTTP server", () => {
+  test("sends each synced write at once, signed, in commit order, and records the relay's versions", async () => {
+    relay = await startRelayStub(INGRESS_SECRET);
+    const t = await setupApp({ relayUrl: relay.url });
+    await createUsers(t, 10);
+    // Two writes in one transaction share its commit timestamp; they keep their order.
+    const { syncedCreate } = makeSyncedHandlers(components.federation);
+    await t.mutation(async (ctx) => {
+      for (const email of ["pair-1@example.com", "pair-2@example.com"]) {
+        await syncedCreate("User", async (ctx, _args: {}) => ctx.db.insert("users", { email, name: email, version: 1, updatedAt: 1 }))(ctx, {});
+      }
+    });
+    await waitFor(() => relay!.log.length === 12, { what: "12 events at the relay" });
+    await drained(t);
+
+    expect(relay.requests.every((r) => r.verified)).toBe(true);
+    expect(relay.requests.every((r) => r.path === `/v1/workspaces/${WORKSPACE}/events`)).toBe(true);
+    expect(relay.requests.every((r) => r.headers["content-type"] === "application/json")).toBe(true);
+    const order = await committedIds(t);
+    expect(acceptedIds(relay.requests)).toEqual(order);
+    const emails = relay.requests.flatMap((r) => r.events.map((e) => (e.payload as { data: { email: string } }).data.email));
+    expect(emails.slice(-2)).toEqual(["pair-1@example.com", "pair-2@example.com"]);
+
+    const versions = new Map(relay.log.map(({ id, version }) => [id, version]));
+    for (const event of await t.query(api.federation.listEvents, {})) {
+      expect(event.status).toBe("sent");
+      expect(event.deliveries).toEqual([
+        expect.objectContaining({ projectId: "relay", status: "sent", attempts: 1, relayVersion: versions.get(event.eventId) }),
+      ]);
+    }
+  });
+
+  test("a failing endpoint gets backoff retries of the same batch, under the same ids", async () => {
+    const schedule = [200, 400, 800];
+    relay = await startRelayStub(INGRESS_SECRET, (_request, index) =>
+      index < 3 ? { status: 500, body: { error: { code: "internal", message: "relay down" } } } : "default",
+    );
+    const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: schedule });
+    await t.mutation(api.users.createUser, { email: "a@example.com", name: "A" });
+    await waitFor(() => relay!.requests.some((r) => r.status === 200), { what: "a successful attempt" });
+    await drained(t);
+
+    const attempts = relay.requests;
+    expect(attempts.map((r) => r.status)).toEqual([500, 500, 500, 200]);
+    const [first] = attempts;
+    for (const attempt of attempts) {
+      expect(attempt.verified).toBe(true);
+      expect(attempt.eventIds).toEqual(first!.eventIds);
+      expect(attempt.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
+    }
+    // Each retry waited at least its step of the schedule (lower bounds only).
+    for (let i = 0; i < 3; i++) {
+      expect(attempts[i + 1]!.receivedAt - attempts[i]!.receivedAt).toBeGreaterThanOrEqual(schedule[i]! - 5);
+    }
+    const status = await connection(t);
+    expect(status).toMatchObject({ status: "online", consecutiveFailures: 0, phase: "idle" });
+    expect(status.lastError).toMatchObject({ status: 500, message: expect.stringMatching(/relay down/) });
+    const [event] = await t.query(api.federation.listEvents, {});
+    expect(event!.deliveries[0]).toMatchObject({ status: "sent", attempts: 4 });
+  });
+
+  test("after an outage the backlog goes out in commit order, in batches of at most 100", async () => {
+    let down = true;
+    relay = await startRelayStub(INGRESS_SECRET, () => (down ? { status: 503, body: {} } : "default"));
+    const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [100] });
+    await createUsers(t, 150);
+    await waitFor(async () => (await connection(t)).consecutiveFailures > 0, { what: "a failed attempt" });
+    expect(await connection(t)).toMatchObject({ status: "offline", pendingEvents: 150 });
+    down = false;
+    await waitFor(() => relay!.log.length === 150, { what: "150 events at the relay" });
+    await drained(t);
+
+    const accepted = relay.requests.filter((r) => r.status === 200);
+    expect(accepted.length).toBeGreaterThanOrEqual(2);
+    expect(accepted.every((r) => r.eventIds.length <= 100)).toBe(true);
+    expect(acceptedIds(relay.requests)).toEqual(await committedIds(t));
+    // Every attempt, failed or not, carried ids from the outbox: nothing was re-sent as new.
+    const everySent = new Set(relay.requests.flatMap((r) => r.eventIds));
+    expect(everySent).toEqual(new Set(await committedIds(t)));
+  });
+
+  test("Retry-After on a 429 is honoured over a shorter schedule", async () => {
+    relay = await startRelayStub(INGRESS_SECRET, (_request, index) =>
+      index === 0 ? { status: 429, headers: { "retry-after": "1" }, body: {} } : "default",
+    );
+    const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [10] });
+    await t.mutation(api.users.createUser, { email: "a@example.com", name: "A" });
+    await waitFor(() => relay!.requests.length === 2, { what: "the retry" });
+    await drained(t);
+    expect(relay.requests[1]!.receivedAt - relay.requests[0]!.receivedAt).toBeGreaterThanOrEqual(995);
+  });
+
+  test("an event the relay refuses fails alone; the others in its batch go through, and it can be retried", async () => {
+    let down = true;
+    let poison: string | undefined;
+    relay = await startRelayStub(INGRESS_SECRET, (request) => {
+      if (down) return { status: 503, body: {} };
+      if (poison && request.eventIds.includes(poison)) {
+        return { status: 413, body: { error: { code: "payload_too_large", message: "event too large" } } };
+      }
+      return "default";
+    });
+    const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [100] });
+    await createUsers(t, 3);
+    const [first, second, third] = await committedIds(t);
+    poison = second;
+    down = false;
+    await waitFor(async () => (await t.query(api.federation.getEventStats, {})).pending === 0, { what: "no pending event" });
+    await drained(t);
+
+    expect(acceptedIds(relay.requests)).toEqual([first, third]);
+    const failed = await t.query(api.federation.listEvents, { status: "failed" });
+    expect(failed.map((e) => e.eventId)).toEqual([second]);
+    expect(failed[0]!.deliveries[0]).toMatchObject({ status: "failed", lastError: expect.stringMatching(/413/) });
+
+    poison = undefined;
+    expect(await t.mutation(api.federation.retryEvent, { eventId: second! })).toEqual({ retried: 1 });
+    await waitFor(() => acceptedIds(relay!.requests).includes(second!), { what: "the retried event" });
+    await drained(t);
+    expect((await t.query(api.federation.getEventStats, {})).failed).toBe(0);
+  });
+
+  test("without a usable secret nothing is sent, the error says why, and the backlog follows once it is set", async () => {
+    relay = await startRelayStub(INGRESS_SECRET);
+    const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [60_000] });
+    await t.mutation(api.federation.addConnection, {
+      projectId: "relay",
+      url: relay.url,
+      workspace: WORKSPACE,
+      secretEnvVar: "RELAY_INGRESS_SECRET",
+    });
+    delete process.env.RELAY_INGRESS_SECRET;
+    await t.mutation(api.users.createUser, { email: "a@example.com", name: "A" });
+    await waitFor(async () => (await connection(t)).lastError !== null, { what: "the error" });
+    expect((await connection(t)).lastError!.message).toMatch(/no usable secret in env var RELAY_INGRESS_SECRET/);
+    expect(relay.requests).toEqual([]);
+
+    process.env.RELAY_INGRESS_SECRET = INGRESS_SECRET;
+    try {
+      await t.mutation(api.federation.syncNow, {});
+      await waitFor(() => relay!.log.length === 1, { what: "the event" });
+      await drained(t);
+      expect(relay.requests.every((r) => r.verified)).toBe(true);
+    } finally {
+      delete process.env.RELAY_INGRESS_SECRET;
+    }
+  });
+});
