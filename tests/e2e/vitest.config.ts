@@ -12,5 +12,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 120_000,
+    // The Convex end-to-end test runs the example app under convex-test, which reads
+    // `import.meta.glob`: only there once Vite has transformed it.
+    server: { deps: { inline: ["convex-test"] } },
   },
 });
