@@ -14,7 +14,7 @@ const run = promisify(execFile);
 /** Runs the CLI with Node, as `npm run sign` does; never throws, returns the exit code. */
 async function sign(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [SCRIPT, ...args], { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(process.execPath, ["--experimental-strip-types", "--no-warnings=ExperimentalWarning", SCRIPT, ...args], { env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
