@@ -1,0 +1,72 @@
+/**
+ * The ingest benchmark's baseline: a Worker that appends an ingest body's events to a SQLite
+ * Durable Object and does nothing else: no signature check, no schema validation, no dedupe,
+ * no lamport rule, no persisted counters. It answers the relay's ingest path and takes the
+ * same bytes, and it calls its Durable Object by RPC like the relay does, so the benchmark
+ * can send identical requests to both and attribute the difference to the relay's own work.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { EventEnvelope } from "../../src/contract/event";
+
+type Env = { LOG: DurableObjectNamespace<BaselineLog> };
+
+export class BaselineLog extends DurableObject<Env> {
+  private head: number;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // The relay's log table, column for column. Spelled out rather than taken from the
+    // relay's migrations, so the baseline stays the same while the relay's schema evolves.
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS events (
+      version INTEGER PRIMARY KEY,
+      id TEXT NOT NULL,
+      received_at INTEGER NOT NULL,
+      entity_kind TEXT NOT NULL,
+      event_type TEXT NOT NULL,
+      origin TEXT NOT NULL,
+      body TEXT NOT NULL
+    )`);
+    const row = ctx.storage.sql.exec<{ head: number | null }>("SELECT max(version) AS head FROM events").one();
+    this.head = row.head ?? 0;
+  }
+
+  /** Appends every event of the body in one transaction, trusting it blindly. */
+  async append(rawBody: string): Promise<{ head: number; appended: number }> {
+    const { events } = JSON.parse(rawBody) as { events: EventEnvelope[] };
+    const receivedAt = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      for (const event of events) {
+        this.ctx.storage.sql.exec(
+          `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          ++this.head,
+          event.id,
+          receivedAt,
+          event.entityKind,
+          event.eventType,
+          event.source.origin,
+          JSON.stringify(event),
+        );
+      }
+    });
+    return { head: this.head, appended: events.length };
+  }
+
+  async eventCount(): Promise<number> {
+    return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events").one().n;
+  }
+}
+
+const WORKSPACE_PATH = /^\/v1\/workspaces\/([A-Za-z0-9_-]{1,64})(\/events)?$/;
+
+export default {
+  async fetch(request, env) {
+    const match = WORKSPACE_PATH.exec(new URL(request.url).pathname);
+    if (!match) return new Response("not found", { status: 404 });
+    const log = env.LOG.get(env.LOG.idFromName(match[1]!));
+    if (match[2] && request.method === "POST") return Response.json(await log.append(await request.text()));
+    // Reading the count also creates the object and its table, so a benchmark can warm it up.
+    if (!match[2] && request.method === "GET") return Response.json({ eventCount: await log.eventCount() });
+    return new Response("method not allowed", { status: 405 });
+  },
+} satisfies ExportedHandler<Env>;

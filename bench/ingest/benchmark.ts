@@ -1,0 +1,94 @@
+import type { Benchmark, BenchmarkOutcome } from "../lib/benchmark.ts";
+import type { LocalWorker } from "../lib/local-worker.ts";
+import { fmt } from "../lib/report.ts";
+import { aggregate, pairedRatio, runIngestPlan, type IngestPlan, type IngestScenario } from "./measure.ts";
+import { startBaseline, startRelay } from "./targets.ts";
+
+/**
+ * Issue 2's ingest benchmark: the relay's signed ingest against a minimal Worker that appends
+ * the same batches to a SQLite Durable Object (`bench/baseline/`), both under `wrangler dev`
+ * on this machine, in interleaved rounds.
+ */
+
+/** Target of issue 2: batched ingest reaches this share of the baseline's events/s. */
+const TARGET_BATCH_RATIO = 0.7;
+
+// Sized so that a round takes about 20 s here; the time bound keeps the whole benchmark
+// under about 3 minutes even on a machine busy with other work.
+const SINGLE: IngestScenario = { name: "1 event/request", eventsPerRequest: 1, requests: 1_200, warmupRequests: 300 };
+const BATCH: IngestScenario = { name: "100 events/request", eventsPerRequest: 100, requests: 120, warmupRequests: 30 };
+
+async function run(): Promise<BenchmarkOutcome> {
+  console.log("ingest: starting the relay and the baseline Worker…");
+  const workers: LocalWorker[] = [];
+  try {
+    const relay = await startRelay();
+    workers.push(...relay.workers);
+    const baseline = await startBaseline();
+    workers.push(...baseline.workers);
+    const [relayTarget, baselineTarget] = [relay.targets[0]!, baseline.targets[0]!];
+
+    const plan: IngestPlan = {
+      targets: [relayTarget, baselineTarget],
+      scenarios: [SINGLE, BATCH],
+      warmupRounds: 1,
+      rounds: 5,
+      concurrency: 16,
+      maxRunMs: 8_000,
+    };
+    const measured = await runIngestPlan(plan);
+
+    const results = plan.scenarios.flatMap((s) => plan.targets.map((t) => aggregate(measured, t, s)));
+    const ratios = plan.scenarios.map((s) => ({ scenario: s.name, ...pairedRatio(measured, s, relayTarget, baselineTarget) }));
+    const batchRatio = pairedRatio(measured, BATCH, relayTarget, baselineTarget).median;
+
+    return {
+      tables: [
+        {
+          title: `Ingest, ${plan.concurrency} concurrent connections (throughput: median of ${plan.rounds} rounds; latency: all rounds pooled)`,
+          columns: ["scenario / worker", "requests/s", "events/s", "p50 ms", "p99 ms", "max ms"],
+          rows: results.map((a) => [
+            `${a.scenario} / ${a.target}`,
+            fmt(a.requestsPerSecond, 0),
+            fmt(a.eventsPerSecond, 0),
+            fmt(a.latency.p50Ms),
+            fmt(a.latency.p99Ms),
+            fmt(a.latency.maxMs),
+          ]),
+        },
+        {
+          title: "Relay throughput as a share of the baseline's (median of per-round ratios)",
+          columns: ["scenario", "relay / baseline", "per round"],
+          rows: ratios.map((r) => [r.scenario, `${fmt(r.median * 100)}%`, r.perRound.map((x) => `${fmt(x * 100, 0)}%`).join(" ")]),
+        },
+      ],
+      checks: [
+        {
+          name: "batched ingest events/s vs baseline",
+          target: `>= ${TARGET_BATCH_RATIO * 100}%`,
+          actual: `${fmt(batchRatio * 100)}%`,
+          pass: batchRatio >= TARGET_BATCH_RATIO,
+        },
+      ],
+      data: {
+        concurrency: plan.concurrency,
+        warmupRounds: plan.warmupRounds,
+        rounds: plan.rounds,
+        maxRunMs: plan.maxRunMs,
+        scenarios: plan.scenarios,
+        results,
+        ratios,
+        targetBatchRatio: TARGET_BATCH_RATIO,
+      },
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.dispose()));
+  }
+}
+
+export const ingestBenchmark: Benchmark = {
+  name: "ingest",
+  description: "signed ingest, 1 and 100 events/request, vs a minimal SQLite-DO Worker (issue 2)",
+  runByDefault: true,
+  run,
+};
