@@ -1,4 +1,4 @@
-import type { EventEnvelope } from "../src/contract/event";
+import type { PreparedEvent } from "../src/ingest/prepare";
 import type { Sql } from "./sql";
 import type { WorkspaceMeta } from "./workspace-meta";
 
@@ -12,8 +12,6 @@ export type AppendResult = {
   appended: number;
 };
 
-/** A validated event and its serialized form, measured once at the edge. */
-export type PreparedEvent = { event: EventEnvelope; body: string };
 
 /**
  * Appends events in request order. Versions follow the contract's lamport rule,
@@ -33,19 +31,19 @@ export function appendEvents(
 ): AppendResult {
   // receivedAt never goes backwards, so retention can sweep the log in version order.
   const receivedAt = Math.max(now, before.lastReceivedAt);
-  const ids = JSON.stringify(prepared.map((p) => p.event.id));
+  const ids = JSON.stringify(prepared.map((p) => p.id));
   const known = new Map(
     sql<{ id: string; version: number }>`SELECT id, version FROM event_ids
       WHERE id IN (SELECT value FROM json_each(${ids}))`.map((row) => [row.id, row.version]),
   );
   let head = before.head;
   const rows: [version: number, id: string, kind: string, type: string, origin: string, body: string][] = [];
-  const results = prepared.map(({ event, body }) => {
+  const results = prepared.map((event) => {
     const original = known.get(event.id);
     if (original !== undefined) return { id: event.id, version: original, duplicate: true };
     const version = Math.max(head, event.lamport ?? 0) + 1;
     head = version;
-    rows.push([version, event.id, event.entityKind, event.eventType, event.source.origin, body]);
+    rows.push([version, event.id, event.entityKind, event.eventType, event.origin, event.body]);
     return { id: event.id, version, duplicate: false };
   });
   if (rows.length > 0) {

@@ -1,10 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  IngestBody,
-  MAX_EVENT_BYTES,
-  type IngestResponse,
-  type ReadQuery,
-} from "../src/contract/event";
+import type { IngestResponse, ReadQuery } from "../src/contract/event";
 import { failure, toValidationIssues, type Failure, type Result } from "../src/contract/errors";
 import type { DeliveryOutcome, DeliveryRef } from "../src/contract/delivery-messages";
 import type { DeadLetter, PutSubscriberBody, SubscriberStatus } from "../src/contract/subscriber";
@@ -17,6 +12,7 @@ import {
   type WorkspaceInfo,
 } from "../src/contract/workspace";
 import { maxRetentionDays } from "../src/config";
+import type { PreparedEvent } from "../src/ingest/prepare";
 import { verify, type WebhookHeaders } from "../src/signing/standard-webhooks";
 import {
   appendEvents,
@@ -25,7 +21,6 @@ import {
   pruneEvents,
   readPage,
   storedEventJson,
-  type PreparedEvent,
 } from "./event-log";
 import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
 import { deliveryMigrations } from "./delivery/schema";
@@ -63,11 +58,6 @@ const SIGNATURE_MESSAGES = {
   no_matching_signature: "no signature matches any of the workspace's ingress secrets",
 } as const;
 
-const encoder = new TextEncoder();
-/** UTF-8 size of a string, without encoding it when it is clearly small enough. */
-function utf8Bytes(text: string): number {
-  return text.length * 3 <= MAX_EVENT_BYTES ? text.length : encoder.encode(text).length;
-}
 
 const notFound = (): Failure => failure("workspace_not_found", "workspace does not exist");
 const subscriberNotFound = (): Failure => failure("subscriber_not_found", "subscriber does not exist");
@@ -188,16 +178,19 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   // ─── Ingest (contract §2) ───────────────────────────────────────────────────────────
 
   /**
-   * Verifies, validates and appends one signed ingest request. The order of checks is the
-   * order a caller can act on: unknown workspace, then signature (before revealing anything
-   * about the body), then the body.
+   * Verifies and appends one signed ingest request, which the Worker has already parsed and
+   * validated (`prepared`). The order of answers is the order a caller can act on: unknown
+   * workspace, then signature (before revealing anything about the body), then the body.
    */
-  async ingest(rawBody: string, headers: Partial<WebhookHeaders>): Promise<Result<{ body: IngestResponse }>> {
+  async ingest(
+    rawBody: string,
+    headers: Partial<WebhookHeaders>,
+    prepared: Result<{ events: PreparedEvent[] }>,
+  ): Promise<Result<{ body: IngestResponse }>> {
     if (!this.meta) return notFound();
     const verified = await verify({ headers, body: rawBody, secrets: this.secrets.valid(Date.now()) });
     if (!verified.ok) return failure("invalid_signature", SIGNATURE_MESSAGES[verified.reason]);
 
-    const prepared = prepareEvents(rawBody);
     if (!prepared.ok) return prepared;
 
     // The workspace may have been deleted while the signature was being checked.
@@ -446,27 +439,4 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.meta = { ...meta, eventCount: meta.eventCount - deleted };
     return deleted;
   }
-}
-
-/** Parses and validates an ingest body, and serializes each event once for storage. */
-function prepareEvents(rawBody: string): Result<{ events: PreparedEvent[] }> {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    return failure("invalid_request", "body is not valid JSON");
-  }
-  const parsed = IngestBody.safeParse(json);
-  if (!parsed.success) {
-    return failure("invalid_request", "body does not match the ingest schema", toValidationIssues(parsed.error));
-  }
-  const events: PreparedEvent[] = [];
-  for (const [index, event] of parsed.data.events.entries()) {
-    const body = JSON.stringify(event);
-    if (utf8Bytes(body) > MAX_EVENT_BYTES) {
-      return failure("payload_too_large", `events[${index}] is larger than ${MAX_EVENT_BYTES} bytes`);
-    }
-    events.push({ event, body });
-  }
-  return { ok: true, events };
 }

@@ -4,6 +4,10 @@
  * no lamport rule, no persisted counters. It answers the relay's ingest path and takes the
  * same bytes, and it calls its Durable Object by RPC like the relay does, so the benchmark
  * can send identical requests to both and attribute the difference to the relay's own work.
+ *
+ * It writes a whole batch in one INSERT over a JSON array, the fastest way to append to
+ * Durable Object SQLite (each statement has a fixed cost that dwarfs the per-row work), so
+ * the comparison is against the strongest minimal append, not a naive one.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { EventEnvelope } from "../../src/contract/event";
@@ -30,25 +34,24 @@ export class BaselineLog extends DurableObject<Env> {
     this.head = row.head ?? 0;
   }
 
-  /** Appends every event of the body in one transaction, trusting it blindly. */
+  /** Appends every event of the body in one statement, trusting it blindly. */
   async append(rawBody: string): Promise<{ head: number; appended: number }> {
     const { events } = JSON.parse(rawBody) as { events: EventEnvelope[] };
     const receivedAt = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      for (const event of events) {
-        this.ctx.storage.sql.exec(
-          `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          ++this.head,
-          event.id,
-          receivedAt,
-          event.entityKind,
-          event.eventType,
-          event.source.origin,
-          JSON.stringify(event),
-        );
-      }
-    });
+    const rows = events.map((event) => [
+      ++this.head,
+      event.id,
+      event.entityKind,
+      event.eventType,
+      event.source.origin,
+      JSON.stringify(event),
+    ]);
+    this.ctx.storage.sql.exec(
+      `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
+       SELECT value->>0, value->>1, ?, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`,
+      receivedAt,
+      JSON.stringify(rows),
+    );
     return { head: this.head, appended: events.length };
   }
 

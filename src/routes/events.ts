@@ -6,6 +6,7 @@ import { errorResponse, unwrap } from "../http/errors";
 import { requireReadAccess } from "../http/read-access";
 import { query } from "../http/validate";
 import { workspaceFromPath } from "../http/workspace-stub";
+import { prepareIngest } from "../ingest/prepare";
 import { readWebhookHeaders } from "../signing/standard-webhooks";
 
 /** Contract §2 (signed ingest) and §3 (reading the log). */
@@ -18,9 +19,10 @@ export const eventRoutes = new Hono<AppEnv>()
     }),
     async (c) => {
       const { stub } = workspaceFromPath(c);
-      // The signature covers the raw bytes, so the body goes to the workspace unparsed.
+      // The signature covers the raw bytes, so they go to the workspace beside the parsed body.
       const rawBody = await c.req.text();
-      const result = unwrap(await stub.ingest(rawBody, readWebhookHeaders(c.req.raw.headers)));
+      const prepared = prepareIngest(rawBody);
+      const result = unwrap(await stub.ingest(rawBody, readWebhookHeaders(c.req.raw.headers), prepared));
       return c.json(result.body);
     },
   )

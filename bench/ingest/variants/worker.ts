@@ -16,7 +16,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { IngestBody, type EventEnvelope } from "../../../src/contract/event";
 import { readWebhookHeaders, verify, type WebhookHeaders } from "../../../src/signing/standard-webhooks";
-import { appendEvents, type AppendResult, type PreparedEvent } from "../../../durable-objects/event-log";
+import { appendEvents, type AppendResult } from "../../../durable-objects/event-log";
+import type { PreparedEvent } from "../../../src/ingest/prepare";
 import { logMigrations } from "../../../durable-objects/log-schema";
 import { migrate } from "../../../durable-objects/schema";
 import { createSql, type Sql } from "../../../durable-objects/sql";
@@ -52,14 +53,21 @@ export class StepsLog extends DurableObject<Env> {
     }
     const json = JSON.parse(rawBody) as { events: EventEnvelope[] };
     const events = reached("validate") ? IngestBody.parse(json).events : json.events;
-    const prepared: PreparedEvent[] = events.map((event) => ({ event, body: JSON.stringify(event) }));
+    const prepared: PreparedEvent[] = events.map((event) => ({
+      id: event.id,
+      lamport: event.lamport,
+      entityKind: event.entityKind,
+      eventType: event.eventType,
+      origin: event.source.origin,
+      body: JSON.stringify(event),
+    }));
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {
       if (!reached("dedupe")) {
-        for (const { event, body } of prepared) {
+        for (const event of prepared) {
           this.sql`INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
                    VALUES (${++this.meta.head}, ${event.id}, ${now}, ${event.entityKind}, ${event.eventType},
-                           ${event.source.origin}, ${body})`;
+                           ${event.origin}, ${event.body})`;
         }
         return { head: this.meta.head };
       }
