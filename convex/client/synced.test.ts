@@ -3,7 +3,7 @@ import { api } from "../example/convex/_generated/api";
 import { components } from "../example/convex/components";
 import type { ExampleApp } from "../testing/example-app";
 import { INGRESS_SECRET, ORIGIN, setupApp } from "../testing/fixtures";
-import { startRelayStub } from "../testing/relay-stub";
+import { startIngestRecorder } from "../testing/ingest-recorder";
 import { waitFor } from "../testing/wait";
 import { makeSyncedHandlers } from "./synced";
 
@@ -34,7 +34,7 @@ describe("atomicity of synced writes", () => {
       throw new Error("boom");
     }],
   ])("a mutation that throws %s leaves no document, no event and no dispatch", async (_case, body) => {
-    const relay = await startRelayStub(INGRESS_SECRET);
+    const relay = await startIngestRecorder(INGRESS_SECRET);
     try {
       const t = await setupApp({ relayUrl: relay.url });
       await expect(t.mutation(body)).rejects.toThrow("boom");
@@ -56,7 +56,7 @@ describe("atomicity of synced writes", () => {
 
 describe("the events of synced writes", () => {
   test("create, update and delete share one stable entity id and carry the whole document", async () => {
-    const relay = await startRelayStub(INGRESS_SECRET);
+    const relay = await startIngestRecorder(INGRESS_SECRET);
     try {
       const t = await setupApp({ relayUrl: relay.url });
       const userId = await t.mutation(api.users.createUser, { email: "ada@example.com", name: "Ada" });

@@ -2,12 +2,12 @@ import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../example/convex/_generated/api";
 import { makeExampleApp, serveConvexHttp, type ExampleApp } from "../testing/example-app";
 import { INGRESS_SECRET, SUBSCRIBER_SECRET, WORKSPACE, setupApp } from "../testing/fixtures";
-import { startRelayStub, type RelayStub } from "../testing/relay-stub";
+import { startIngestRecorder, type IngestRecorder } from "../testing/ingest-recorder";
 import { waitFor } from "../testing/wait";
 
 /** The seed's API wrappers, through the example app's `federation.ts`, as a frontend calls them. */
 
-let relay: RelayStub | undefined;
+let relay: IngestRecorder | undefined;
 afterEach(async () => {
   await relay?.close();
   relay = undefined;
@@ -94,7 +94,7 @@ describe("connection wrappers", () => {
   });
 
   test("removeConnection removes it and what it was still owed, and leaves other connections alone", async () => {
-    relay = await startRelayStub(INGRESS_SECRET, () => ({ status: 503, body: {} }));
+    relay = await startIngestRecorder(INGRESS_SECRET, () => ({ status: 503, body: {} }));
     const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [60_000] });
     const keep = await t.mutation(api.federation.addConnection, {
       projectId: "other",
@@ -119,7 +119,7 @@ describe("connection wrappers", () => {
   });
 
   test("testConnection checks a relay connection in the background and records the answer", async () => {
-    relay = await startRelayStub(INGRESS_SECRET);
+    relay = await startIngestRecorder(INGRESS_SECRET);
     const t = await setupApp({ relayUrl: relay.url });
     const { _id } = await connection(t);
     expect(await t.mutation(api.federation.testConnection, { connectionId: _id })).toEqual({ scheduled: true });
@@ -164,7 +164,7 @@ describe("connection wrappers", () => {
 
 describe("event wrappers", () => {
   async function appWithEvents() {
-    relay = await startRelayStub(INGRESS_SECRET);
+    relay = await startIngestRecorder(INGRESS_SECRET);
     const t = await setupApp({ relayUrl: relay.url });
     const userId = await t.mutation(api.users.createUser, { email: "a@example.com", name: "A" });
     await t.mutation(api.users.updateUser, { userId, name: "B" });
@@ -206,7 +206,7 @@ describe("event wrappers", () => {
   });
 
   test("retryEvent puts a failed event back under the same id", async () => {
-    relay = await startRelayStub(INGRESS_SECRET, () => ({ status: 400, body: { error: { code: "invalid_request", message: "no" } } }));
+    relay = await startIngestRecorder(INGRESS_SECRET, () => ({ status: 400, body: { error: { code: "invalid_request", message: "no" } } }));
     const t = await setupApp({ relayUrl: relay.url });
     await t.mutation(api.users.createUser, { email: "a@example.com", name: "A" });
     await waitFor(async () => (await t.query(api.federation.getEventStats, {})).failed === 1, { what: "the failure" });
@@ -222,7 +222,7 @@ describe("event wrappers", () => {
 
   test("syncNow cuts a backoff short and sends what is pending", async () => {
     let down = true;
-    relay = await startRelayStub(INGRESS_SECRET, () => (down ? { status: 503, body: {} } : "default"));
+    relay = await startIngestRecorder(INGRESS_SECRET, () => (down ? { status: 503, body: {} } : "default"));
     const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [600_000] });
     await t.mutation(api.users.createUser, { email: "a@example.com", name: "A" });
     await waitFor(async () => (await connection(t)).phase === "backoff", { what: "the backoff" });

@@ -4,10 +4,10 @@ import { api } from "../example/convex/_generated/api";
 import { components } from "../example/convex/components";
 import type { ExampleApp } from "../testing/example-app";
 import { INGRESS_SECRET, WORKSPACE, setupApp } from "../testing/fixtures";
-import { startRelayStub, type ReceivedRequest, type RelayStub } from "../testing/relay-stub";
+import { startIngestRecorder, type ReceivedRequest, type IngestRecorder } from "../testing/ingest-recorder";
 import { waitFor } from "../testing/wait";
 
-let relay: RelayStub | undefined;
+let relay: IngestRecorder | undefined;
 afterEach(async () => {
   await relay?.close();
   relay = undefined;
@@ -25,7 +25,7 @@ async function drained(t: ExampleApp) {
   }, { what: "the outbox to drain" });
 }
 
-/** Event ids in the order the stub accepted them. */
+/** Event ids in the order the recorder accepted them. */
 function acceptedIds(requests: ReceivedRequest[]): string[] {
   return requests.filter((r) => r.status === 200).flatMap((r) => r.eventIds);
 }
@@ -44,7 +44,7 @@ async function createUsers(t: ExampleApp, count: number, prefix = "u") {
 
 describe("outbound dispatch to a real HTTP server", () => {
   test("sends each synced write at once, signed, in commit order, and records the relay's versions", async () => {
-    relay = await startRelayStub(INGRESS_SECRET);
+    relay = await startIngestRecorder(INGRESS_SECRET);
     const t = await setupApp({ relayUrl: relay.url });
     await createUsers(t, 10);
     // Two writes in one transaction share its commit timestamp; they keep their order.
@@ -76,7 +76,7 @@ describe("outbound dispatch to a real HTTP server", () => {
 
   test("a failing endpoint gets backoff retries of the same batch, under the same ids", async () => {
     const schedule = [200, 400, 800];
-    relay = await startRelayStub(INGRESS_SECRET, (_request, index) =>
+    relay = await startIngestRecorder(INGRESS_SECRET, (_request, index) =>
       index < 3 ? { status: 500, body: { error: { code: "internal", message: "relay down" } } } : "default",
     );
     const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: schedule });
@@ -105,7 +105,7 @@ describe("outbound dispatch to a real HTTP server", () => {
 
   test("after an outage the backlog goes out in commit order, in batches of at most 100", async () => {
     let down = true;
-    relay = await startRelayStub(INGRESS_SECRET, () => (down ? { status: 503, body: {} } : "default"));
+    relay = await startIngestRecorder(INGRESS_SECRET, () => (down ? { status: 503, body: {} } : "default"));
     const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [100] });
     await createUsers(t, 150);
     await waitFor(async () => (await connection(t)).consecutiveFailures > 0, { what: "a failed attempt" });
@@ -124,7 +124,7 @@ describe("outbound dispatch to a real HTTP server", () => {
   });
 
   test("Retry-After on a 429 is honoured over a shorter schedule", async () => {
-    relay = await startRelayStub(INGRESS_SECRET, (_request, index) =>
+    relay = await startIngestRecorder(INGRESS_SECRET, (_request, index) =>
       index === 0 ? { status: 429, headers: { "retry-after": "1" }, body: {} } : "default",
     );
     const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [10] });
@@ -137,7 +137,7 @@ describe("outbound dispatch to a real HTTP server", () => {
   test("an event the relay refuses fails alone; the others in its batch go through, and it can be retried", async () => {
     let down = true;
     let poison: string | undefined;
-    relay = await startRelayStub(INGRESS_SECRET, (request) => {
+    relay = await startIngestRecorder(INGRESS_SECRET, (request) => {
       if (down) return { status: 503, body: {} };
       if (poison && request.eventIds.includes(poison)) {
         return { status: 413, body: { error: { code: "payload_too_large", message: "event too large" } } };
@@ -165,7 +165,7 @@ describe("outbound dispatch to a real HTTP server", () => {
   });
 
   test("without a usable secret nothing is sent, the error says why, and the backlog follows once it is set", async () => {
-    relay = await startRelayStub(INGRESS_SECRET);
+    relay = await startIngestRecorder(INGRESS_SECRET);
     const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [60_000] });
     await t.mutation(api.federation.addConnection, {
       projectId: "relay",

@@ -93,18 +93,21 @@ export class Dispatcher {
     if (!s) return;
     const request = await this.buildRequest(s, batch, rows, Date.now());
     if (!request) return;
-    let outcome: DeliveryOutcome;
+    await this.applyOutcome(this.refOf(s.id, batch), await this.deliverThroughWorker(request));
+  }
+
+  /** One attempt through the Worker's DeliveryWorker entrypoint; its failure is an outcome too. */
+  private async deliverThroughWorker(request: DeliveryRequest): Promise<DeliveryOutcome> {
     try {
-      outcome = await this.deps.env.DELIVERY_WORKER.deliver(request);
+      return await this.deps.env.DELIVERY_WORKER.deliver(request);
     } catch (err) {
-      outcome = {
+      return {
         status: null,
         retryAfterSeconds: null,
         message: `delivery worker unavailable: ${err instanceof Error ? err.message : String(err)}`,
         at: Date.now(),
       };
     }
-    await this.applyOutcome(this.refOf(s.id, batch), outcome);
   }
 
   private async buildRequest(
@@ -322,12 +325,7 @@ export class Dispatcher {
     };
     const request = await this.buildRequest(s, batch, undefined, Date.now());
     if (!request) return;
-    let outcome: DeliveryOutcome;
-    try {
-      outcome = await this.deps.env.DELIVERY_WORKER.deliver(request);
-    } catch (err) {
-      outcome = { status: null, retryAfterSeconds: null, message: String(err), at: Date.now() };
-    }
+    const outcome = await this.deliverThroughWorker(request);
     if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) this.deadLetters.delete(letter.id);
     else this.deadLetters.updateAfterFailedRedelivery(letter.id, batch.attempt, toError(outcome));
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeliveryBody } from "../../src/contract/delivery";
-import { startReceiver, type ReceivedRequest, type Receiver } from "../support/receiver";
+import { receiverPool, type ReceivedRequest, type Receiver } from "../support/receiver";
 import { eventually, makeEvent, relayClient, startRelay, type LocalRelay } from "../support/relay";
 
 // Override schedule: retries after ~1 s and ~2 s (±20% jitter), then the batch is exhausted.
@@ -8,7 +8,7 @@ const SCHEDULE = [1, 2];
 let relay: LocalRelay;
 let client: ReturnType<typeof relayClient>;
 let ingress: string;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 
 beforeAll(async () => {
   relay = await startRelay({ vars: { RELAY_RETRY_SCHEDULE: SCHEDULE.join(",") } });
@@ -16,14 +16,10 @@ beforeAll(async () => {
   ingress = await client.createWorkspace("retries");
 });
 afterAll(async () => {
-  await Promise.all([relay?.stop(), ...receivers.map((r) => r.close())]);
+  await Promise.all([relay?.stop(), receivers.closeAll()]);
 });
 
-async function receiver(): Promise<Receiver> {
-  const r = await startReceiver();
-  receivers.push(r);
-  return r;
-}
+const receiver = () => receivers.start();
 
 async function subscribe(id: string, url: string, extra: Record<string, unknown> = {}) {
   const res = await client.call("PUT", `/v1/workspaces/retries/subscribers/${id}`, {

@@ -1,25 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeliveryBody } from "../../src/contract/delivery";
-import { startReceiver, type Receiver } from "../support/receiver";
+import { receiverPool, type Receiver } from "../support/receiver";
 import { eventually, makeEvent, relayClient, startRelay, type LocalRelay } from "../support/relay";
 
 let relay: LocalRelay;
 let client: ReturnType<typeof relayClient>;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 
 beforeAll(async () => {
   relay = await startRelay();
   client = relayClient(relay.url);
 });
 afterAll(async () => {
-  await Promise.all([relay?.stop(), ...receivers.map((r) => r.close())]);
+  await Promise.all([relay?.stop(), receivers.closeAll()]);
 });
 
-async function receiver(): Promise<Receiver> {
-  const r = await startReceiver();
-  receivers.push(r);
-  return r;
-}
+const receiver = () => receivers.start();
 
 const delivered = (r: Receiver) => r.requests.map((q) => DeliveryBody.parse(JSON.parse(q.body)));
 const ids = (r: Receiver) => delivered(r).flatMap((b) => b.events.map((e) => e.id));

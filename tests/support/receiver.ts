@@ -54,3 +54,16 @@ export async function startReceiver(behaviour: Behaviour = (_req, res) => res.wr
       }),
   };
 }
+
+/** Receivers started on demand, closed together at the end of a test file. */
+export function receiverPool() {
+  const started: Receiver[] = [];
+  return {
+    async start(behaviour?: Behaviour): Promise<Receiver> {
+      const receiver = await startReceiver(behaviour);
+      started.push(receiver);
+      return receiver;
+    },
+    closeAll: () => Promise.all(started.map((r) => r.close())),
+  };
+}

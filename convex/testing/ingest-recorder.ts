@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 
 /**
- * A stand-in for the relay's ingest route (contract §2) on a real HTTP server on 127.0.0.1:
+ * A recording server that answers like the relay's ingest route (contract §2) on a real HTTP server on 127.0.0.1:
  * it verifies each request's signature with the independent `standardwebhooks` package,
  * records it, and answers as `respond` says (by default like the relay: 401 for a bad
  * signature, 400 for no events, versions in request order, and a stored id answered as a
@@ -16,28 +16,28 @@ export type ReceivedRequest = {
   /** Event ids in the order they were in the body. */
   eventIds: string[];
   events: { id: string; lamport?: number; entityId: string; eventType: string; payload: unknown; source: { origin: string } }[];
-  /** Whether `standardwebhooks` accepted the signature with the stub's secret. */
+  /** Whether `standardwebhooks` accepted the signature with the recorder's secret. */
   verified: boolean;
   receivedAt: number;
-  /** The status the stub answered with. */
+  /** The status the recorder answered with. */
   status: number;
 };
 
 export type Respond = (request: Omit<ReceivedRequest, "status">, index: number) => { status: number; headers?: Record<string, string>; body?: unknown } | "default";
 
-export type RelayStub = {
+export type IngestRecorder = {
   url: string;
   requests: ReceivedRequest[];
-  /** Events the stub stored, in version order. */
+  /** Events the recorder stored, in version order. */
   log: { id: string; version: number }[];
   respond: Respond;
   close: () => Promise<void>;
 };
 
-export async function startRelayStub(secret: string, respond: Respond = () => "default"): Promise<RelayStub> {
+export async function startIngestRecorder(secret: string, respond: Respond = () => "default"): Promise<IngestRecorder> {
   const verifier = new Webhook(secret);
   const stored = new Map<string, number>();
-  const stub: RelayStub = { url: "", requests: [], log: [], respond, close: async () => {} };
+  const recorder: IngestRecorder = { url: "", requests: [], log: [], respond, close: async () => {} };
 
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -64,8 +64,8 @@ export async function startRelayStub(secret: string, respond: Respond = () => "d
       verified,
       receivedAt: Date.now(),
     };
-    const index = stub.requests.length;
-    const decided = stub.respond(received, index);
+    const index = recorder.requests.length;
+    const decided = recorder.respond(received, index);
     let status: number;
     let headers: Record<string, string> = { "content-type": "application/json" };
     let payload: unknown;
@@ -81,28 +81,28 @@ export async function startRelayStub(secret: string, respond: Respond = () => "d
         const results = events.map((event) => {
           const known = stored.get(event.id);
           if (known !== undefined) return { id: event.id, version: known, duplicate: true };
-          const version = stub.log.length + 1;
+          const version = recorder.log.length + 1;
           stored.set(event.id, version);
-          stub.log.push({ id: event.id, version });
+          recorder.log.push({ id: event.id, version });
           return { id: event.id, version, duplicate: false };
         });
-        payload = { results, head: stub.log.length };
+        payload = { results, head: recorder.log.length };
       }
     } else {
       status = decided.status;
       headers = { ...headers, ...decided.headers };
       payload = decided.body ?? {};
     }
-    stub.requests.push({ ...received, status });
+    recorder.requests.push({ ...received, status });
     response.writeHead(status, headers);
     response.end(JSON.stringify(payload));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stub.close = () =>
+  recorder.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  recorder.close = () =>
     new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
       server.close((error) => (error ? reject(error) : resolve()));
     });
-  return stub;
+  return recorder;
 }
