@@ -71,6 +71,22 @@ describe("retries", () => {
     }
   });
 
+  it("count a redirect as a failure and never follow it", async () => {
+    const target = await receiver();
+    const r = await receiver();
+    r.setBehaviour((req, res) => {
+      if (req.headers["x-relay-attempt"] === "1") res.writeHead(307, { location: target.url }).end();
+      else res.writeHead(200).end();
+    });
+    await subscribe("redirect", r.url);
+    await client.ingest("retries", ingress, [makeEvent("moved")]);
+    await eventually(() => r.requests.length === 2, 30_000);
+    expect(target.requests).toHaveLength(0);
+    expect(r.requests.map((q) => q.headers["x-relay-attempt"])).toEqual(["1", "2"]);
+    const s = await status("redirect");
+    expect(s.lastError).toMatchObject({ status: 307 });
+  });
+
   it("disable the subscriber at once on 410", async () => {
     const r = await receiver();
     r.setBehaviour((_req, res) => res.writeHead(410).end("gone"));
