@@ -2,12 +2,11 @@ import { join } from "node:path";
 import { generateSecret } from "../../src/signing/standard-webhooks.ts";
 import type { PreparedRequest } from "../lib/load.ts";
 import { startLocalWorker, type LocalWorker } from "../lib/local-worker.ts";
-import { relayAdmin } from "../lib/relay-admin.ts";
+import { startLocalRelay } from "../lib/local-relay.ts";
 import { signedPosts } from "../lib/signed-request.ts";
 import { INGEST_STEPS } from "./variants/steps.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const ADMIN_TOKEN = "bench-admin-token";
 
 /** A fresh, empty log on one Worker, and the requests that append a run's bodies to it. */
 export type PreparedRun = {
@@ -31,12 +30,7 @@ const ingestPath = (logId: string) => `/v1/workspaces/${logId}/events`;
 
 /** The relay itself (root wrangler.toml): a new workspace per run, signed with its real secret. */
 export async function startRelay(): Promise<StartedTargets> {
-  const worker = await startLocalWorker({
-    name: "relay",
-    configPath: join(ROOT, "wrangler.toml"),
-    vars: { RELAY_ADMIN_TOKEN: ADMIN_TOKEN },
-  });
-  const admin = relayAdmin(worker.url, ADMIN_TOKEN);
+  const { worker, admin } = await startLocalRelay();
   const relay: IngestTarget = {
     name: "relay",
     baseUrl: worker.url,

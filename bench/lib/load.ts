@@ -72,7 +72,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const index = next++;
       sentAt[index] = performance.now();
       try {
-        const status = await send(agent, options.baseUrl, options.requests[index]!, options.requestTimeoutMs ?? 30_000);
+        const status = await sendPrepared(agent, options.baseUrl, options.requests[index]!, options.requestTimeoutMs ?? 30_000);
         latency.record(performance.now() - sentAt[index]!);
         if (status.code >= 200 && status.code < 300) {
           completed++;
@@ -105,8 +105,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** Sends one request; resolves with its status and, for errors only, its body text. */
-function send(
+/**
+ * Sends one request over `agent`; resolves with its status and, for errors only, its body
+ * text. For benchmarks that time single requests themselves rather than run a load.
+ */
+export function sendPrepared(
   agent: Agent,
   baseUrl: URL,
   prepared: PreparedRequest,

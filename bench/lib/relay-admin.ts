@@ -1,3 +1,5 @@
+import type { ReadKeyCreated } from "../../src/contract/keys.ts";
+import type { PutSubscriberBody, SubscriberStatus } from "../../src/contract/subscriber.ts";
 import type { WorkspaceCreated, WorkspaceInfo } from "../../src/contract/workspace.ts";
 
 /**
@@ -8,6 +10,16 @@ export type RelayAdmin = {
   /** Creates a new workspace; fails if it already exists, because its secret is then unknown. */
   createWorkspace(workspaceId: string): Promise<WorkspaceCreated>;
   workspaceInfo(workspaceId: string): Promise<WorkspaceInfo>;
+  /** Creates a new subscriber; fails if it already exists, because its secret is then unknown. */
+  createSubscriber(
+    workspaceId: string,
+    subscriberId: string,
+    body: PutSubscriberBody,
+  ): Promise<SubscriberStatus & { secret: string }>;
+  subscriberStatus(workspaceId: string, subscriberId: string): Promise<SubscriberStatus>;
+  pauseSubscriber(workspaceId: string, subscriberId: string): Promise<SubscriberStatus>;
+  resumeSubscriber(workspaceId: string, subscriberId: string): Promise<SubscriberStatus>;
+  createReadKey(workspaceId: string, name: string): Promise<ReadKeyCreated>;
 };
 
 export function relayAdmin(baseUrl: URL, adminToken: string): RelayAdmin {
@@ -22,6 +34,7 @@ export function relayAdmin(baseUrl: URL, adminToken: string): RelayAdmin {
     return text ? JSON.parse(text) : undefined;
   };
   const workspacePath = (id: string) => `/v1/workspaces/${encodeURIComponent(id)}`;
+  const subscriberPath = (ws: string, id: string) => `${workspacePath(ws)}/subscribers/${encodeURIComponent(id)}`;
   return {
     async createWorkspace(workspaceId) {
       const created = (await call("PUT", workspacePath(workspaceId), {})) as Partial<WorkspaceCreated>;
@@ -30,6 +43,25 @@ export function relayAdmin(baseUrl: URL, adminToken: string): RelayAdmin {
     },
     async workspaceInfo(workspaceId) {
       return (await call("GET", workspacePath(workspaceId))) as WorkspaceInfo;
+    },
+    async createSubscriber(workspaceId, subscriberId, body) {
+      const created = (await call("PUT", subscriberPath(workspaceId, subscriberId), body)) as SubscriberStatus & {
+        secret?: string;
+      };
+      if (!created.secret) throw new Error(`subscriber ${subscriberId} already existed; its secret is not shown again`);
+      return { ...created, secret: created.secret };
+    },
+    async subscriberStatus(workspaceId, subscriberId) {
+      return (await call("GET", subscriberPath(workspaceId, subscriberId))) as SubscriberStatus;
+    },
+    async pauseSubscriber(workspaceId, subscriberId) {
+      return (await call("POST", `${subscriberPath(workspaceId, subscriberId)}/pause`)) as SubscriberStatus;
+    },
+    async resumeSubscriber(workspaceId, subscriberId) {
+      return (await call("POST", `${subscriberPath(workspaceId, subscriberId)}/resume`)) as SubscriberStatus;
+    },
+    async createReadKey(workspaceId, name) {
+      return (await call("POST", `${workspacePath(workspaceId)}/keys`, { name, scopes: ["read"] })) as ReadKeyCreated;
     },
   };
 }

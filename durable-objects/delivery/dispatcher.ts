@@ -153,8 +153,10 @@ export class Dispatcher {
   async prepareQueuedAttempt(ref: DeliveryRef, now = Date.now()): Promise<PreparedAttempt> {
     const found = this.current(ref);
     if (!found || found.batch.phase !== "waiting" || found.s.state !== "retrying") return { kind: "stale" };
+    // A retry never goes out before its time (Retry-After is a floor), even if the queue
+    // hands the message over early.
     const early = found.batch.nextAttemptAt - now;
-    if (early > 1000) return { kind: "early", retryInSeconds: Math.ceil(early / 1000) };
+    if (early > 0) return { kind: "early", retryInSeconds: Math.ceil(early / 1000) };
     const batch: InFlight = { ...found.batch, phase: "sending", leaseUntil: now + DELIVERY_LEASE_MS };
     this.save({ ...found.s, inFlight: batch });
     const request = await this.buildRequest(found.s, batch, undefined, now);
