@@ -11,9 +11,18 @@ import { renderChecks, renderTable } from "./lib/report.ts";
 import { machineFacts, RESULTS_PATH, saveResults } from "./lib/results.ts";
 import { ingestBenchmark } from "./ingest/benchmark.ts";
 import { ingestProfileBenchmark } from "./ingest/profile.ts";
+import { fanoutBenchmark } from "./fanout/benchmark.ts";
+import { fanoutProfileBenchmark } from "./fanout/profile.ts";
+import { feedBenchmark } from "./feed/benchmark.ts";
 
 /** Every benchmark, in the order a full run goes through them. */
-const BENCHMARKS: readonly Benchmark[] = [ingestBenchmark, ingestProfileBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [
+  ingestBenchmark,
+  ingestProfileBenchmark,
+  fanoutBenchmark,
+  fanoutProfileBenchmark,
+  feedBenchmark,
+];
 
 /** The benchmarks named in `args`, or every regular one; undefined if a name is unknown. */
 function select(args: readonly string[]): Benchmark[] | undefined {

@@ -1,7 +1,7 @@
 import { ingestBodies } from "../lib/events.ts";
 import { runLoad, type LoadResult } from "../lib/load.ts";
 import { fmt } from "../lib/report.ts";
-import { runInterleaved, type Measurement } from "../lib/rounds.ts";
+import { perRoundRatios, runInterleaved, type Measurement } from "../lib/rounds.ts";
 import { SIGNATURE_TOLERANCE_SECONDS } from "../lib/signed-request.ts";
 import { LatencyRecorder, median, type LatencySummary } from "../lib/stats.ts";
 import type { IngestTarget } from "./targets.ts";
@@ -108,12 +108,6 @@ export function pairedRatio(
   target: IngestTarget,
   reference: IngestTarget,
 ): { perRound: number[]; median: number } {
-  const perRound: number[] = [];
-  for (const round of new Set(measured.map((m) => m.round))) {
-    const find = (t: IngestTarget) => measured.find((m) => m.round === round && m.scenario === scenario && m.target === t);
-    const a = find(target);
-    const b = find(reference);
-    if (a && b) perRound.push(a.result.eventsPerSecond / b.result.eventsPerSecond);
-  }
+  const perRound = perRoundRatios(measured, scenario, target, reference, (r) => r.eventsPerSecond);
   return { perRound, median: median(perRound) };
 }

@@ -41,3 +41,25 @@ export async function runInterleaved<Target, Scenario, Result>(
   }
   return measured;
 }
+
+/**
+ * `value` of `numerator`'s run over `denominator`'s, for every round in which both ran
+ * `scenario`. The two runs of a round are back to back, so a per-round ratio compares like
+ * with like even when the machine's load drifts between rounds.
+ */
+export function perRoundRatios<Target, Scenario, Result>(
+  measured: readonly Measurement<Target, Scenario, Result>[],
+  scenario: Scenario,
+  numerator: Target,
+  denominator: Target,
+  value: (result: Result) => number,
+): number[] {
+  const ratios: number[] = [];
+  for (const round of new Set(measured.map((m) => m.round))) {
+    const find = (target: Target) => measured.find((m) => m.round === round && m.scenario === scenario && m.target === target);
+    const a = find(numerator);
+    const b = find(denominator);
+    if (a && b) ratios.push(value(a.result) / value(b.result));
+  }
+  return ratios;
+}
