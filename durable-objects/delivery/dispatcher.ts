@@ -46,6 +46,8 @@ const toError = (outcome: DeliveryOutcome): DeliveryError => ({
  */
 export class Dispatcher {
   private readonly policy: RetryPolicy;
+  /** While `kickAll` runs: the earliest lease to arm the watchdog for once it is done. */
+  private deferredLease: number | undefined;
   readonly deadLetters: DeadLetters;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -57,7 +59,16 @@ export class Dispatcher {
 
   /** Starts a batch for every idle active subscriber that has matching events. */
   kickAll(now = Date.now()): void {
-    for (const s of this.deps.store.list()) this.kick(s, now);
+    // Every batch started here gets the same lease, so the watchdog is armed once for all of
+    // them rather than once per subscriber on the ingest path.
+    this.deferredLease = Number.POSITIVE_INFINITY;
+    try {
+      for (const s of this.deps.store.list()) this.kick(s, now);
+    } finally {
+      const lease = this.deferredLease;
+      this.deferredLease = undefined;
+      if (Number.isFinite(lease)) this.armWatchdogNoLaterThan(lease);
+    }
   }
 
   /** Starts the next batch of one subscriber, if it is idle, active and has events waiting. */
@@ -345,9 +356,14 @@ export class Dispatcher {
   private save(s: Subscriber): void {
     this.deps.store.save(s);
     if (s.inFlight && s.state !== "paused" && s.state !== "disabled") {
-      this.deps.alarms.scheduleNoLaterThan(WATCHDOG_TASK, s.inFlight.leaseUntil).catch((err) => {
-        console.error("could not arm the delivery watchdog", err instanceof Error ? err.message : String(err));
-      });
+      if (this.deferredLease !== undefined) this.deferredLease = Math.min(this.deferredLease, s.inFlight.leaseUntil);
+      else this.armWatchdogNoLaterThan(s.inFlight.leaseUntil);
     }
+  }
+
+  private armWatchdogNoLaterThan(leaseUntil: number): void {
+    this.deps.alarms.scheduleNoLaterThan(WATCHDOG_TASK, leaseUntil).catch((err) => {
+      console.error("could not arm the delivery watchdog", err instanceof Error ? err.message : String(err));
+    });
   }
 }
