@@ -1,4 +1,4 @@
-import type { PreparedEvent } from "../src/ingest/prepare";
+import type { PreparedBatch } from "../src/ingest/prepare";
 import type { Sql } from "./sql";
 import type { WorkspaceMeta } from "./workspace-meta";
 
@@ -8,57 +8,84 @@ export const MIN_DEDUPE_WINDOW_MS = 7 * DAY_MS;
 
 export type AppendResult = {
   results: { id: string; version: number; duplicate: boolean }[];
-  counters: Pick<WorkspaceMeta, "head" | "eventCount" | "lastReceivedAt">;
+  counters: Counters;
   appended: number;
 };
 
+type Counters = Pick<WorkspaceMeta, "head" | "eventCount" | "lastReceivedAt">;
 
 /**
- * Appends events in request order. Versions follow the contract's lamport rule,
+ * Appends a prepared batch in request order. Versions follow the contract's lamport rule,
  * `max(head, lamport ?? 0) + 1`; an id already known returns its original version.
  * Call inside `transactionSync`, so that a request is stored whole or not at all.
  *
- * Each SQL statement has a fixed cost that dwarfs the per-row work, so a request takes three
- * statements whatever its size: one id lookup and one insert into each table, each over a
- * JSON array (Durable Object SQLite binds at most 100 parameters per statement). Ids are
- * unique within a request (the ingest schema refuses repeats), so one lookup up front is exact.
+ * Each SQL statement has a fixed cost that dwarfs the per-row work, so the usual request
+ * takes one statement whatever its size: an `INSERT … SELECT` over the batch's JSON rows
+ * (Durable Object SQLite binds at most 100 parameters per statement), whose trigger fills
+ * the dedupe index (`log-schema.ts`). It is optimistic: ids are nearly always new, and the
+ * index's primary key already checks each one while inserting it, so a lookup first would
+ * probe the same keys twice. A known id fails the statement, which SQLite undoes whole; only
+ * then are the known ids looked up and the rest appended. Ids are unique within a request
+ * (the ingest schema refuses repeats), so that one lookup is exact.
  */
-export function appendEvents(
-  sql: Sql,
-  prepared: readonly PreparedEvent[],
-  before: Pick<WorkspaceMeta, "head" | "eventCount" | "lastReceivedAt">,
-  now: number,
-): AppendResult {
+export function appendEvents(sql: Sql, batch: PreparedBatch, before: Counters, now: number): AppendResult {
   // receivedAt never goes backwards, so retention can sweep the log in version order.
   const receivedAt = Math.max(now, before.lastReceivedAt);
-  const ids = JSON.stringify(prepared.map((p) => p.id));
+  const allNew = assignVersions(batch, before, receivedAt, new Map());
+  try {
+    insertRows(sql, batch.rows, allNew.versions, receivedAt);
+    return allNew.result;
+  } catch (error) {
+    if (!isKnownIdConflict(error)) throw error;
+  }
   const known = new Map(
     sql<{ id: string; version: number }>`SELECT id, version FROM event_ids
-      WHERE id IN (SELECT value FROM json_each(${ids}))`.map((row) => [row.id, row.version]),
+      WHERE id IN (SELECT value FROM json_each(${JSON.stringify(batch.ids)}))`.map((row) => [row.id, row.version]),
   );
+  const assigned = assignVersions(batch, before, receivedAt, known);
+  if (assigned.result.appended > 0) insertRows(sql, batch.rows, assigned.versions, receivedAt);
+  return assigned.result;
+}
+
+/** The lamport rule over the batch, skipping `known` ids, which keep their version. */
+function assignVersions(
+  batch: PreparedBatch,
+  before: Counters,
+  receivedAt: number,
+  known: ReadonlyMap<string, number>,
+): { result: AppendResult; versions: (number | null)[] } {
   let head = before.head;
-  const rows: [version: number, id: string, kind: string, type: string, origin: string, body: string][] = [];
-  const results = prepared.map((event) => {
-    const original = known.get(event.id);
-    if (original !== undefined) return { id: event.id, version: original, duplicate: true };
-    const version = Math.max(head, event.lamport ?? 0) + 1;
+  let appended = 0;
+  // Aligned with the batch's rows: the new version, or null for a known id (not inserted).
+  const versions: (number | null)[] = [];
+  const results = batch.ids.map((id, index) => {
+    const original = known.get(id);
+    if (original !== undefined) {
+      versions.push(null);
+      return { id, version: original, duplicate: true };
+    }
+    const version = Math.max(head, batch.lamports[index] ?? 0) + 1;
     head = version;
-    rows.push([version, event.id, event.entityKind, event.eventType, event.origin, event.body]);
-    return { id: event.id, version, duplicate: false };
+    appended++;
+    versions.push(version);
+    return { id, version, duplicate: false };
   });
-  if (rows.length > 0) {
-    const json = JSON.stringify(rows);
-    sql`INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
-        SELECT value->>0, value->>1, ${receivedAt}, value->>2, value->>3, value->>4, value->>5
-        FROM json_each(${json})`;
-    sql`INSERT INTO event_ids (id, version, received_at)
-        SELECT value->>1, value->>0, ${receivedAt} FROM json_each(${json})`;
-  }
   return {
-    results,
-    appended: rows.length,
-    counters: { head, eventCount: before.eventCount + rows.length, lastReceivedAt: receivedAt },
+    versions,
+    result: { results, appended, counters: { head, eventCount: before.eventCount + appended, lastReceivedAt: receivedAt } },
   };
+}
+
+function insertRows(sql: Sql, rows: string, versions: (number | null)[], receivedAt: number): void {
+  sql`INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
+      SELECT version, value->>0, ${receivedAt}, value->>1, value->>2, value->>3, value->>4
+      FROM (SELECT ${JSON.stringify(versions)}->>key AS version, value FROM json_each(${rows}))
+      WHERE version IS NOT NULL`;
+}
+
+/** The dedupe index's primary key refused an id: the batch holds an id already stored. */
+function isKnownIdConflict(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("UNIQUE constraint failed: event_ids.id");
 }
 
 export type StoredRow = { version: number; received_at: number; body: string };

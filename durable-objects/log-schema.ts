@@ -45,4 +45,15 @@ export const logMigrations: Migration[] = [
       ) WITHOUT ROWID`;
     },
   },
+  {
+    // The dedupe index follows the log inside the statement that appends, so the two can never
+    // disagree, and an append costs one statement rather than two (statements, not rows, are
+    // what an append pays for). Pruning deletes events only; ids expire on their own clock.
+    name: "log/0002-event-ids-follow-appends",
+    up: (sql) => {
+      sql`CREATE TRIGGER event_ids_follow_appends AFTER INSERT ON events BEGIN
+        INSERT INTO event_ids (id, version, received_at) VALUES (NEW.id, NEW.version, NEW.received_at);
+      END`;
+    },
+  },
 ];

@@ -12,7 +12,7 @@ import {
   type WorkspaceInfo,
 } from "../src/contract/workspace";
 import { maxRetentionDays } from "../src/config";
-import type { PreparedEvent } from "../src/ingest/prepare";
+import type { PreparedBatch } from "../src/ingest/prepare";
 import { verify, type WebhookHeaders } from "../src/signing/standard-webhooks";
 import {
   appendEvents,
@@ -185,8 +185,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   async ingest(
     rawBody: string,
     headers: Partial<WebhookHeaders>,
-    prepared: Result<{ events: PreparedEvent[] }>,
-  ): Promise<Result<{ body: IngestResponse }>> {
+    prepared: Result<{ batch: PreparedBatch }>,
+  ): Promise<Result<{ json: string }>> {
     if (!this.meta) return notFound();
     const verified = await verify({ headers, body: rawBody, secrets: this.secrets.valid(Date.now()) });
     if (!verified.ok) return failure("invalid_signature", SIGNATURE_MESSAGES[verified.reason]);
@@ -198,13 +198,15 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     if (!before) return notFound();
     const now = Date.now();
     const appended = this.ctx.storage.transactionSync(() => {
-      const result = appendEvents(this.sql, prepared.events, before, now);
+      const result = appendEvents(this.sql, prepared.batch, before, now);
       if (result.appended > 0) writeLogCounters(this.sql, result.counters);
       return result;
     });
     this.meta = { ...before, ...appended.counters };
     if (appended.appended > 0) this.onAppended();
-    return { ok: true, body: { results: appended.results, head: appended.counters.head } };
+    // Serialized here, so the answer crosses the RPC as one string rather than an object per event.
+    const body: IngestResponse = { results: appended.results, head: appended.counters.head };
+    return { ok: true, json: JSON.stringify(body) };
   }
 
   /** Hook run after every commit that appended events. */

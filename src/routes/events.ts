@@ -22,8 +22,8 @@ export const eventRoutes = new Hono<AppEnv>()
       // The signature covers the raw bytes, so they go to the workspace beside the parsed body.
       const rawBody = await c.req.text();
       const prepared = prepareIngest(rawBody);
-      const result = unwrap(await stub.ingest(rawBody, readWebhookHeaders(c.req.raw.headers), prepared));
-      return c.json(result.body);
+      const { json } = unwrap(await stub.ingest(rawBody, readWebhookHeaders(c.req.raw.headers), prepared));
+      return c.body(json, 200, { "content-type": "application/json" });
     },
   )
   .get("/v1/workspaces/:workspaceId/events", requireReadAccess, async (c) => {

@@ -83,6 +83,23 @@ describe("POST /v1/workspaces/{id}/events (contract §2)", () => {
     });
   });
 
+  it("drops keys the envelope does not define, at every level, and keeps the payload whole", async () => {
+    const { workspaceId, ingressSecret } = await createWorkspace();
+    const event = makeEvent({ payload: { anything: { goes: [1, { deeper: true }] } } });
+    const sent = {
+      ...event,
+      version: 999,
+      workspaceId: "someone-else",
+      source: { ...event.source, region: "eu" },
+    };
+    const result = await ingest(workspaceId, ingressSecret, [sent as unknown as EventEnvelope]);
+    const stored = await readAll(workspaceId);
+    expect(stored).toHaveLength(1);
+    expect(envelopeOf(stored[0]!)).toEqual(event);
+    expect(stored[0]).toMatchObject({ workspaceId, version: result.results[0]!.version });
+    expect(stored[0]!.source).not.toHaveProperty("region");
+  });
+
   it("is idempotent: a stored id returns its original version with duplicate: true and appends nothing", async () => {
     const { workspaceId, ingressSecret } = await createWorkspace();
     const events = makeEvents(4);

@@ -3,10 +3,11 @@
  * relay's own schema whose ingest does the relay's work in cumulative steps, each using the
  * relay's own code:
  *
- *   append    parse, serialize each event, INSERT into `events` (what the baseline does)
+ *   append    parse, serialize each event, one INSERT per event into the relay's schema
+ *             (whose trigger also fills the dedupe index)
  *   verify    + Standard Webhooks signature check
- *   validate  + zod validation of the body (`IngestBody`)
- *   dedupe    + the relay's `appendEvents`: id-index lookup and insert, lamport rule
+ *   validate  + validation of the body as the relay does it (`validateIngestBody`)
+ *   dedupe    + the relay's `appendEvents`: id lookup, lamport rule, one set-based INSERT
  *   counters  + the relay's `writeLogCounters` (the `workspace` row update)
  *
  * The step is the first path segment: `POST /{step}/v1/workspaces/{id}/events`. The
@@ -14,10 +15,10 @@
  * difference between `counters` and the relay is the relay's routing, response and hooks.
  */
 import { DurableObject } from "cloudflare:workers";
-import { IngestBody, type EventEnvelope } from "../../../src/contract/event";
+import type { EventEnvelope } from "../../../src/contract/event";
 import { readWebhookHeaders, verify, type WebhookHeaders } from "../../../src/signing/standard-webhooks";
 import { appendEvents, type AppendResult } from "../../../durable-objects/event-log";
-import type { PreparedEvent } from "../../../src/ingest/prepare";
+import { validateIngestBody, type PreparedBatch } from "../../../src/ingest/prepare";
 import { logMigrations } from "../../../durable-objects/log-schema";
 import { migrate } from "../../../durable-objects/schema";
 import { createSql, type Sql } from "../../../durable-objects/sql";
@@ -52,26 +53,25 @@ export class StepsLog extends DurableObject<Env> {
       if (!verified.ok) throw new Error(`signature: ${verified.reason}`);
     }
     const json = JSON.parse(rawBody) as { events: EventEnvelope[] };
-    const events = reached("validate") ? IngestBody.parse(json).events : json.events;
-    const prepared: PreparedEvent[] = events.map((event) => ({
-      id: event.id,
-      lamport: event.lamport,
-      entityKind: event.entityKind,
-      eventType: event.eventType,
-      origin: event.source.origin,
-      body: JSON.stringify(event),
-    }));
+    const events = reached("validate") ? validated(json) : json.events;
+    const rows = events.map(
+      (event) => [event.id, event.entityKind, event.eventType, event.source.origin, JSON.stringify(event)] as const,
+    );
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {
       if (!reached("dedupe")) {
-        for (const event of prepared) {
+        for (const [id, entityKind, eventType, origin, body] of rows) {
           this.sql`INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
-                   VALUES (${++this.meta.head}, ${event.id}, ${now}, ${event.entityKind}, ${event.eventType},
-                           ${event.origin}, ${event.body})`;
+                   VALUES (${++this.meta.head}, ${id}, ${now}, ${entityKind}, ${eventType}, ${origin}, ${body})`;
         }
         return { head: this.meta.head };
       }
-      const result = appendEvents(this.sql, prepared, this.meta, now);
+      const batch: PreparedBatch = {
+        ids: events.map((event) => event.id),
+        lamports: events.map((event) => event.lamport ?? null),
+        rows: JSON.stringify(rows),
+      };
+      const result = appendEvents(this.sql, batch, this.meta, now);
       if (reached("counters")) writeLogCounters(this.sql, result.counters);
       this.meta = { ...this.meta, ...result.counters };
       return { head: this.meta.head, results: result.results };
@@ -82,6 +82,12 @@ export class StepsLog extends DurableObject<Env> {
   async eventCount(): Promise<number> {
     return this.sql.one<{ n: number }>`SELECT count(*) AS n FROM events`!.n;
   }
+}
+
+function validated(json: unknown): EventEnvelope[] {
+  const result = validateIngestBody(json);
+  if (!result.ok) throw new Error(`invalid body: ${result.message}`);
+  return result.events;
 }
 
 const PATH = /^\/([a-z]+)\/v1\/workspaces\/([A-Za-z0-9_-]{1,64})(\/events)?$/;
