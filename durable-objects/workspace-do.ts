@@ -24,7 +24,8 @@ import {
 } from "./event-log";
 import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
 import { deliveryMigrations } from "./delivery/schema";
-import { Dispatcher, subscriberSecrets, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
+import { Dispatcher, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
+import { SubscriberSecrets } from "./delivery/subscriber-secrets";
 import { SubscriberAdmin } from "./delivery/subscriber-admin";
 import { SubscriberStore, type Subscriber } from "./delivery/subscriber-store";
 import { isFeedTask, LiveFeed } from "./feed/live-feed";
@@ -74,6 +75,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   private readonly waiters = new LongPollWaiters();
   protected readonly alarms: AlarmTasks;
   private readonly subscribers: SubscriberStore;
+  private readonly subscriberSecrets: SubscriberSecrets;
   private readonly dispatcher: Dispatcher;
   private readonly subscriberAdmin: SubscriberAdmin;
   private readonly readKeys: ReadKeys;
@@ -87,17 +89,19 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.secrets = new SecretRing(this.sql, "ingress");
     this.alarms = new AlarmTasks(this.sql, ctx.storage);
     this.subscribers = new SubscriberStore(this.sql);
+    this.subscriberSecrets = new SubscriberSecrets(this.sql);
     const head = () => this.meta?.head ?? 0;
     this.dispatcher = new Dispatcher({
       sql: this.sql,
       storage: ctx.storage,
       store: this.subscribers,
+      secrets: this.subscriberSecrets,
       alarms: this.alarms,
       env,
       workspaceId: () => this.meta?.workspaceId ?? "",
       head,
     });
-    this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.dispatcher, head);
+    this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.subscriberSecrets, this.dispatcher, head);
     this.readKeys = new ReadKeys(this.sql, () => this.meta?.workspaceId);
     this.feed = new LiveFeed(ctx, this.sql, this.alarms, () =>
       this.meta ? { workspaceId: this.meta.workspaceId, head: this.meta.head } : undefined,
@@ -159,6 +163,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.meta = undefined;
     this.secrets.forget();
     this.subscribers.forget();
+    this.subscriberSecrets.forget();
     this.waiters.wake();
     this.feed.closeAll();
     return { ok: true };
@@ -326,7 +331,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     if (!this.subscribers.get(subscriberId)) return subscriberNotFound();
     const now = Date.now();
     const rotated = this.ctx.storage.transactionSync(() =>
-      subscriberSecrets(this.sql, subscriberId).rotate(now, graceSeconds),
+      this.subscriberSecrets.of(subscriberId).rotate(now, graceSeconds),
     );
     return { ok: true, body: { secret: rotated.secret, previousValidUntil: rotated.previousValidUntil } };
   }

@@ -29,6 +29,24 @@ export function matchingEvents(
     ORDER BY version LIMIT ${range.limit}`;
 }
 
+/** A stored row with the columns filters look at, for matching in memory. */
+export type FilterableRow = StoredRow & { entity_kind: string; event_type: string; origin: string };
+
+/** Every event after `after` and up to `upTo`, at most `limit`, in version order. */
+export function eventWindow(sql: Sql, range: { after: number; upTo: number; limit: number }): FilterableRow[] {
+  return sql<FilterableRow>`SELECT version, received_at, body, entity_kind, event_type, origin FROM events
+    WHERE version > ${range.after} AND version <= ${range.upTo} ORDER BY version LIMIT ${range.limit}`;
+}
+
+/** The filter of `matchingEvents`, for one row in memory: the two must say the same. */
+export function matchesFilter(s: Pick<Subscriber, "filter" | "excludeOrigins">, row: FilterableRow): boolean {
+  return (
+    (!s.filter?.entityKinds || s.filter.entityKinds.includes(row.entity_kind)) &&
+    (!s.filter?.eventTypes || s.filter.eventTypes.includes(row.event_type)) &&
+    !s.excludeOrigins.includes(row.origin)
+  );
+}
+
 /** How many events after `after` the subscriber's filter matches (its lag). */
 export function countMatching(sql: Sql, s: Pick<Subscriber, "filter" | "excludeOrigins">, after: number): number {
   const f = filterParams(s);

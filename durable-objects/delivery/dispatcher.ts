@@ -4,10 +4,10 @@ import { DELIVERY_TIMEOUT_MS } from "../../src/delivery/perform";
 import { nextRetryDelaySeconds, retryPolicy, type RetryPolicy } from "../../src/delivery/retry-schedule";
 import type { AlarmTasks } from "../alarm-tasks";
 import type { StoredRow } from "../event-log";
-import { SecretRing } from "../secret-ring";
 import type { Sql } from "../sql";
-import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
+import { buildDeliveryRequest, eventWindow, matchesFilter, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
+import type { SubscriberSecrets } from "./subscriber-secrets";
 import type { InFlight, Subscriber, SubscriberStore } from "./subscriber-store";
 
 /** After this long without an outcome, the watchdog re-sends: the attempt's timeout plus margin. */
@@ -18,6 +18,7 @@ export type DispatcherDeps = {
   sql: Sql;
   storage: DurableObjectStorage;
   store: SubscriberStore;
+  secrets: SubscriberSecrets;
   alarms: AlarmTasks;
   env: Env;
   workspaceId: () => string;
@@ -28,8 +29,6 @@ export type PreparedAttempt =
   | { kind: "send"; request: DeliveryRequest }
   | { kind: "early"; retryInSeconds: number }
   | { kind: "stale" };
-
-export const subscriberSecrets = (sql: Sql, subscriberId: string) => new SecretRing(sql, `subscriber:${subscriberId}`);
 
 const toError = (outcome: DeliveryOutcome): DeliveryError => ({
   at: outcome.at,
@@ -63,7 +62,10 @@ export class Dispatcher {
     // them rather than once per subscriber on the ingest path.
     this.deferredLease = Number.POSITIVE_INFINITY;
     try {
-      for (const s of this.deps.store.list()) this.kick(s, now);
+      for (const group of this.idleByCursor()) {
+        if (group.length === 1) this.kick(group[0]!, now);
+        else this.kickSharingOneRead(group, now);
+      }
     } finally {
       const lease = this.deferredLease;
       this.deferredLease = undefined;
@@ -71,11 +73,63 @@ export class Dispatcher {
     }
   }
 
-  /** Starts the next batch of one subscriber, if it is idle, active and has events waiting. */
-  kick(s: Subscriber, now = Date.now()): void {
-    if (s.state !== "active" || s.inFlight) return;
+  /** Idle active subscribers behind the head, grouped by cursor. */
+  private idleByCursor(): Subscriber[][] {
+    const groups = new Map<number, Subscriber[]>();
+    for (const s of this.deps.store.list()) {
+      if (!this.isIdleBehindHead(s)) continue;
+      const group = groups.get(s.cursor);
+      if (group) group.push(s);
+      else groups.set(s.cursor, [s]);
+    }
+    return [...groups.values()];
+  }
+
+  private isIdleBehindHead(s: Subscriber): boolean {
+    return s.state === "active" && !s.inFlight && s.cursor < this.deps.head();
+  }
+
+  /**
+   * Subscribers at one cursor (after an ingest: every subscriber that was caught up) need the
+   * same new events, so they are read once and each subscriber's filter picks its batch in
+   * memory: one query for all of them instead of one each. A subscriber whose batch the read
+   * cannot fill, though more events follow beyond it, is left to its own query.
+   */
+  private kickSharingOneRead(group: readonly Subscriber[], now: number): void {
+    const limit = Math.max(...group.map((s) => s.maxBatchSize));
+    const window = eventWindow(this.deps.sql, { after: group[0]!.cursor, upTo: this.deps.head(), limit });
+    const reachesHead = window.length < limit;
+    for (const s of group) {
+      const rows: StoredRow[] = [];
+      for (const row of window) {
+        if (rows.length === s.maxBatchSize) break;
+        if (matchesFilter(s, row)) rows.push(row);
+      }
+      if (rows.length < s.maxBatchSize && !reachesHead) this.kick(s, now);
+      else if (rows.length > 0) this.startBatch(s, rows, now);
+    }
+  }
+
+  /**
+   * Starts the next batch of one subscriber, if it is idle, active and has events waiting.
+   * True when it did, and so saved the subscriber (with the batch) as given.
+   */
+  kick(s: Subscriber, now = Date.now()): boolean {
+    // A subscriber at the head has nothing to match: skip the query.
+    if (!this.isIdleBehindHead(s)) return false;
     const rows = matchingEvents(this.deps.sql, s, { after: s.cursor, upTo: this.deps.head(), limit: s.maxBatchSize });
-    if (rows.length === 0) return;
+    if (rows.length === 0) return false;
+    this.startBatch(s, rows, now);
+    return true;
+  }
+
+  /** Saves a subscriber that has just finished a batch, with its next batch if one can start. */
+  private finishBatch(next: Subscriber, now: number): void {
+    // Under load the next batch is usually waiting: one write for both steps, not two.
+    if (!this.kick(next, now)) this.save(next);
+  }
+
+  private startBatch(s: Subscriber, rows: StoredRow[], now: number): void {
     const batch: InFlight = {
       id: newDeliveryId(),
       fromVersion: rows[0]!.version,
@@ -135,7 +189,7 @@ export class Dispatcher {
       subscriber: s,
       batch,
       rows: events,
-      secrets: subscriberSecrets(this.deps.sql, s.id).valid(now),
+      secrets: this.deps.secrets.of(s.id).valid(now),
       now,
     });
   }
@@ -180,8 +234,7 @@ export class Dispatcher {
    * maximum retention). Nothing is left to send: move on.
    */
   private skipVanishedBatch(s: Subscriber, batch: InFlight): PreparedAttempt {
-    this.save({ ...s, cursor: batch.toVersion, inFlight: null, state: "active" });
-    this.kick(this.deps.store.get(s.id)!);
+    this.finishBatch({ ...s, cursor: batch.toVersion, inFlight: null, state: "active" }, Date.now());
     return { kind: "stale" };
   }
 
@@ -202,8 +255,7 @@ export class Dispatcher {
         lastSuccessAt: outcome.at,
         consecutiveFailures: 0,
       };
-      this.save(next);
-      this.kick(next, now);
+      this.finishBatch(next, now);
       return "applied";
     }
     const failed: Subscriber = { ...s, lastError: toError(outcome), consecutiveFailures: s.consecutiveFailures + 1 };
@@ -256,9 +308,7 @@ export class Dispatcher {
       lastError: s.lastError,
       createdAt: now,
     });
-    const next: Subscriber = { ...s, state: "active", cursor: batch.toVersion, inFlight: null };
-    this.save(next);
-    this.kick(next, now);
+    this.finishBatch({ ...s, state: "active", cursor: batch.toVersion, inFlight: null }, now);
   }
 
   // ─── Watchdog ──────────────────────────────────────────────────────────────────────
@@ -352,9 +402,12 @@ export class Dispatcher {
     );
   }
 
-  /** Saves a subscriber; a batch in flight gets the watchdog armed no later than its lease. */
+  /**
+   * Saves a subscriber's progress (the dispatcher never changes its settings); a batch in
+   * flight gets the watchdog armed no later than its lease.
+   */
   private save(s: Subscriber): void {
-    this.deps.store.save(s);
+    this.deps.store.saveProgress(s);
     if (s.inFlight && s.state !== "paused" && s.state !== "disabled") {
       if (this.deferredLease !== undefined) this.deferredLease = Math.min(this.deferredLease, s.inFlight.leaseUntil);
       else this.armWatchdogNoLaterThan(s.inFlight.leaseUntil);

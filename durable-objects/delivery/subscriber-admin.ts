@@ -3,7 +3,8 @@ import { failure } from "../../src/contract/errors";
 import type { PutSubscriberBody, SubscriberStatus } from "../../src/contract/subscriber";
 import type { Sql } from "../sql";
 import { countMatching } from "./batches";
-import { subscriberSecrets, type Dispatcher } from "./dispatcher";
+import type { Dispatcher } from "./dispatcher";
+import type { SubscriberSecrets } from "./subscriber-secrets";
 import type { Subscriber, SubscriberStore } from "./subscriber-store";
 
 /** Admin operations on subscribers (contract §4), on top of the store and the dispatcher. */
@@ -11,6 +12,7 @@ export class SubscriberAdmin {
   constructor(
     private readonly sql: Sql,
     private readonly store: SubscriberStore,
+    private readonly secrets: SubscriberSecrets,
     private readonly dispatcher: Dispatcher,
     private readonly head: () => number,
   ) {}
@@ -72,7 +74,7 @@ export class SubscriberAdmin {
         createdAt: now,
       };
       this.store.save(subscriber);
-      const secret = subscriberSecrets(this.sql, id).create(now);
+      const secret = this.secrets.of(id).create(now);
       return { created: true, subscriber, secret };
     }
     // `start` applies only at creation; everything else given replaces the stored value.
@@ -144,6 +146,6 @@ export class SubscriberAdmin {
 
   remove(id: string): void {
     this.store.delete(id);
-    subscriberSecrets(this.sql, id).erase();
+    this.secrets.erase(id);
   }
 }

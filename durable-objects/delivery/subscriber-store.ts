@@ -139,6 +139,23 @@ export class SubscriberStore {
     this.all().set(s.id, s);
   }
 
+  /**
+   * Writes what delivery changes (state, cursor, the batch in flight, the last outcome) of a
+   * subscriber already stored: one in-place update, on every step of every delivery.
+   */
+  saveProgress(s: Subscriber): void {
+    const f = s.inFlight;
+    this.sql`UPDATE subscribers SET state = ${s.state}, cursor = ${s.cursor},
+        inflight_id = ${f?.id ?? null}, inflight_from = ${f?.fromVersion ?? null}, inflight_to = ${f?.toVersion ?? null},
+        inflight_prev = ${f?.prevVersion ?? null}, inflight_attempt = ${f?.attempt ?? null},
+        inflight_phase = ${f?.phase ?? null}, inflight_next_attempt_at = ${f?.nextAttemptAt ?? null},
+        inflight_lease_until = ${f?.leaseUntil ?? null}, inflight_first_failed_at = ${f?.firstFailedAt ?? null},
+        last_success_at = ${s.lastSuccessAt}, last_error_json = ${s.lastError ? JSON.stringify(s.lastError) : null},
+        consecutive_failures = ${s.consecutiveFailures}
+      WHERE id = ${s.id}`;
+    this.all().set(s.id, s);
+  }
+
   delete(id: string): void {
     this.sql`DELETE FROM subscribers WHERE id = ${id}`;
     this.sql`DELETE FROM dead_letters WHERE subscriber_id = ${id}`;

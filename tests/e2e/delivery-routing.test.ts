@@ -59,6 +59,29 @@ describe("filters", () => {
     const kindsStatus = await status("filters", "kinds");
     expect(kindsStatus.lag).toBe(0);
   });
+
+  it("give subscribers at one cursor their own batches, also when a filter's matches lie far apart", async () => {
+    const ingress = await client.createWorkspace("sparse");
+    const [dense, sparse] = await Promise.all([receiver(), receiver()]);
+    const subs = {
+      dense: { url: dense.url, maxBatchSize: 3 },
+      sparse: { url: sparse.url, maxBatchSize: 3, filter: { entityKinds: ["rare"] } },
+    };
+    for (const [id, sub] of Object.entries(subs)) {
+      const res = await client.call("PUT", `/v1/workspaces/sparse/subscribers/${id}`, { kind: "webhook", ...sub });
+      expect(res.status).toBe(201);
+    }
+    // The first three events, all a 3-event batch of `dense` needs, hold none of `sparse`'s.
+    const events = Array.from({ length: 20 }, (_, i) =>
+      makeEvent(`sp${i}`, { entityKind: i === 10 || i === 15 ? "rare" : "common" }),
+    );
+    await client.ingest("sparse", ingress, events);
+    await eventually(() => ids(dense).length === 20 && ids(sparse).length === 2, 30_000);
+    expect(ids(dense)).toEqual(events.map((e) => e.id));
+    expect(delivered(dense).every((b) => b.events.length <= 3)).toBe(true);
+    expect(ids(sparse)).toEqual(["sp10", "sp15"]);
+    expect(delivered(sparse)).toHaveLength(1);
+  });
 });
 
 describe("start positions and replay", () => {
