@@ -5,6 +5,7 @@ import { readPage, storedEventJson } from "../event-log";
 import type { Sql } from "../sql";
 import { consumerCursor, MAX_FEED_CONSUMERS, saveConsumerCursor } from "./consumers";
 import { errorFrameText, eventsFrameText, heartbeatFrameText } from "./frames";
+import { recordSentFrame, releaseAckedFrames, unackedBytes } from "./flow-control";
 import { readSocketState, writeSocketState, type SocketState } from "./socket-state";
 import { parseFeedUpgrade } from "./upgrade";
 
@@ -70,7 +71,7 @@ export class LiveFeed {
     const start = upgrade.after ?? (consumer === null ? undefined : consumerCursor(this.sql, consumer)) ?? 0;
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, upgrade.keyId ? [keyTag(upgrade.keyId)] : []);
-    writeSocketState(server, { consumer, cursor: start, acked: null });
+    writeSocketState(server, { consumer, cursor: start, acked: null, unacked: [] });
     await this.alarms.scheduleNoLaterThan(FEED_HEARTBEAT_TASK, Date.now() + HEARTBEAT_INTERVAL_MS);
     // The backlog starts flowing at once: sends made before the response is returned are
     // queued and delivered right after the handshake.
@@ -174,7 +175,7 @@ export class LiveFeed {
       );
       return;
     }
-    writeSocketState(ws, { ...state, acked: version });
+    writeSocketState(ws, { ...state, acked: version, unacked: releaseAckedFrames(state.unacked, version) });
     // The ack may have reopened this socket's window.
     await this.pump([ws]);
   }
@@ -202,8 +203,7 @@ export class LiveFeed {
     for (const { ws, state } of states) {
       const cursorBefore = state.cursor;
       let turnLeft = TURN_BYTES;
-      let windowLeft =
-        state.acked === null ? Infinity : ACK_WINDOW_BYTES - this.bytesBetween(state.acked, state.cursor);
+      let windowLeft = state.acked === null ? Infinity : ACK_WINDOW_BYTES - unackedBytes(state.unacked);
       while (state.cursor < workspace.head && windowLeft > 0) {
         if (turnLeft <= 0) {
           unfinished = true;
@@ -220,19 +220,12 @@ export class LiveFeed {
         turnLeft -= page.text.length;
         windowLeft -= page.text.length;
         state.cursor = page.last;
+        state.unacked = recordSentFrame(state.unacked, page.last, page.text.length);
       }
       if (state.cursor !== cursorBefore) writeSocketState(ws, state);
     }
     // A socket waiting on its window needs no alarm: its next ack resumes it.
     if (unfinished) await this.alarms.scheduleNoLaterThan(FEED_PUMP_TASK, Date.now());
-  }
-
-  /** Roughly how many bytes of events lie in (after, through]: what a socket has not acked. */
-  private bytesBetween(after: number, through: number): number {
-    if (through <= after) return 0;
-    const row = this.sql.one<{ bytes: number | null }>`
-      SELECT sum(length(body)) AS bytes FROM events WHERE version > ${after} AND version <= ${through}`;
-    return row?.bytes ?? 0;
   }
 
   /** One frame of events after `after`, from the turn's cache or SQLite. */
