@@ -17,15 +17,33 @@ export const alarmTaskMigrations: Migration[] = [
 ];
 
 export class AlarmTasks {
+  /**
+   * The due times as stored. This object is the table's only writer, so the copy stays exact
+   * and spares the delivery path a write, a read and an alarm check whenever the task it asks
+   * for is already due early enough (the usual case: leases only move later). The table stays
+   * the authority for what is due and for the alarm itself.
+   */
+  private dueTimes: Map<string, number> | undefined;
+
   constructor(
     private readonly sql: Sql,
     private readonly storage: DurableObjectStorage,
   ) {}
 
+  private due(): Map<string, number> {
+    this.dueTimes ??= new Map(
+      this.sql<{ name: string; due_at: number }>`SELECT name, due_at FROM alarm_tasks`.map((r) => [r.name, r.due_at]),
+    );
+    return this.dueTimes;
+  }
+
   /** Schedules `name` at `dueAt`, keeping an earlier due time if one is already set. */
   async scheduleNoLaterThan(name: string, dueAt: number): Promise<void> {
+    const current = this.due().get(name);
+    if (current !== undefined && current <= dueAt) return;
     this.sql`INSERT INTO alarm_tasks (name, due_at) VALUES (${name}, ${dueAt})
              ON CONFLICT (name) DO UPDATE SET due_at = min(due_at, excluded.due_at)`;
+    this.due().set(name, dueAt);
     await this.arm();
   }
 
@@ -33,19 +51,29 @@ export class AlarmTasks {
   async schedule(name: string, dueAt: number): Promise<void> {
     this.sql`INSERT INTO alarm_tasks (name, due_at) VALUES (${name}, ${dueAt})
              ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at`;
+    this.due().set(name, dueAt);
     await this.arm();
   }
 
   async cancel(name: string): Promise<void> {
     this.sql`DELETE FROM alarm_tasks WHERE name = ${name}`;
+    this.due().delete(name);
     await this.arm();
   }
 
   /** Removes and returns the tasks due at `now`. */
   takeDue(now: number): string[] {
     const due = this.sql<{ name: string }>`SELECT name FROM alarm_tasks WHERE due_at <= ${now}`.map((r) => r.name);
-    for (const name of due) this.sql`DELETE FROM alarm_tasks WHERE name = ${name}`;
+    for (const name of due) {
+      this.sql`DELETE FROM alarm_tasks WHERE name = ${name}`;
+      this.due().delete(name);
+    }
     return due;
+  }
+
+  /** Forgets the in-memory copy (after the workspace's storage is erased). */
+  forget(): void {
+    this.dueTimes = undefined;
   }
 
   /** Sets the alarm to the earliest due task, or clears it when none is left. */

@@ -25,6 +25,7 @@ import {
 import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
 import { deliveryMigrations } from "./delivery/schema";
 import { Dispatcher, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
+import { RecentEvents } from "./delivery/recent-events";
 import { SubscriberSecrets } from "./delivery/subscriber-secrets";
 import { SubscriberAdmin } from "./delivery/subscriber-admin";
 import { SubscriberStore, type Subscriber } from "./delivery/subscriber-store";
@@ -76,6 +77,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   protected readonly alarms: AlarmTasks;
   private readonly subscribers: SubscriberStore;
   private readonly subscriberSecrets: SubscriberSecrets;
+  private readonly recentEvents = new RecentEvents();
   private readonly dispatcher: Dispatcher;
   private readonly subscriberAdmin: SubscriberAdmin;
   private readonly readKeys: ReadKeys;
@@ -96,6 +98,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       storage: ctx.storage,
       store: this.subscribers,
       secrets: this.subscriberSecrets,
+      recent: this.recentEvents,
       alarms: this.alarms,
       env,
       workspaceId: () => this.meta?.workspaceId ?? "",
@@ -164,6 +167,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.secrets.forget();
     this.subscribers.forget();
     this.subscriberSecrets.forget();
+    this.alarms.forget();
+    this.recentEvents.clear();
     this.waiters.wake();
     this.feed.closeAll();
     return { ok: true };
@@ -208,7 +213,10 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       return result;
     });
     this.meta = { ...before, ...appended.counters };
-    if (appended.appended > 0) this.onAppended();
+    if (appended.appended > 0) {
+      this.recentEvents.recordAppend(before.head, appended.counters.head, prepared.batch, appended, appended.counters.lastReceivedAt);
+      this.onAppended();
+    }
     // Serialized here, so the answer crosses the RPC as one string rather than an object per event.
     const body: IngestResponse = { results: appended.results, head: appended.counters.head };
     return { ok: true, json: JSON.stringify(body) };
@@ -444,6 +452,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       return count;
     });
     this.meta = { ...meta, eventCount: meta.eventCount - deleted };
+    // Deleted events must not come back from memory.
+    if (deleted > 0) this.recentEvents.clear(meta.head);
     return deleted;
   }
 }

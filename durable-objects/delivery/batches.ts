@@ -29,14 +29,8 @@ export function matchingEvents(
     ORDER BY version LIMIT ${range.limit}`;
 }
 
-/** A stored row with the columns filters look at, for matching in memory. */
+/** A stored row with the columns filters look at, for matching in memory (`RecentEvents`). */
 export type FilterableRow = StoredRow & { entity_kind: string; event_type: string; origin: string };
-
-/** Every event after `after` and up to `upTo`, at most `limit`, in version order. */
-export function eventWindow(sql: Sql, range: { after: number; upTo: number; limit: number }): FilterableRow[] {
-  return sql<FilterableRow>`SELECT version, received_at, body, entity_kind, event_type, origin FROM events
-    WHERE version > ${range.after} AND version <= ${range.upTo} ORDER BY version LIMIT ${range.limit}`;
-}
 
 /** The filter of `matchingEvents`, for one row in memory: the two must say the same. */
 export function matchesFilter(s: Pick<Subscriber, "filter" | "excludeOrigins">, row: FilterableRow): boolean {

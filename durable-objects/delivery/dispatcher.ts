@@ -5,8 +5,9 @@ import { nextRetryDelaySeconds, retryPolicy, type RetryPolicy } from "../../src/
 import type { AlarmTasks } from "../alarm-tasks";
 import type { StoredRow } from "../event-log";
 import type { Sql } from "../sql";
-import { buildDeliveryRequest, eventWindow, matchesFilter, matchingEvents, newDeliveryId } from "./batches";
+import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
+import type { RecentEvents } from "./recent-events";
 import type { SubscriberSecrets } from "./subscriber-secrets";
 import type { InFlight, Subscriber, SubscriberStore } from "./subscriber-store";
 
@@ -19,6 +20,7 @@ export type DispatcherDeps = {
   storage: DurableObjectStorage;
   store: SubscriberStore;
   secrets: SubscriberSecrets;
+  recent: RecentEvents;
   alarms: AlarmTasks;
   env: Env;
   workspaceId: () => string;
@@ -62,10 +64,7 @@ export class Dispatcher {
     // them rather than once per subscriber on the ingest path.
     this.deferredLease = Number.POSITIVE_INFINITY;
     try {
-      for (const group of this.idleByCursor()) {
-        if (group.length === 1) this.kick(group[0]!, now);
-        else this.kickSharingOneRead(group, now);
-      }
+      for (const s of this.deps.store.list()) this.kick(s, now);
     } finally {
       const lease = this.deferredLease;
       this.deferredLease = undefined;
@@ -73,41 +72,8 @@ export class Dispatcher {
     }
   }
 
-  /** Idle active subscribers behind the head, grouped by cursor. */
-  private idleByCursor(): Subscriber[][] {
-    const groups = new Map<number, Subscriber[]>();
-    for (const s of this.deps.store.list()) {
-      if (!this.isIdleBehindHead(s)) continue;
-      const group = groups.get(s.cursor);
-      if (group) group.push(s);
-      else groups.set(s.cursor, [s]);
-    }
-    return [...groups.values()];
-  }
-
   private isIdleBehindHead(s: Subscriber): boolean {
     return s.state === "active" && !s.inFlight && s.cursor < this.deps.head();
-  }
-
-  /**
-   * Subscribers at one cursor (after an ingest: every subscriber that was caught up) need the
-   * same new events, so they are read once and each subscriber's filter picks its batch in
-   * memory: one query for all of them instead of one each. A subscriber whose batch the read
-   * cannot fill, though more events follow beyond it, is left to its own query.
-   */
-  private kickSharingOneRead(group: readonly Subscriber[], now: number): void {
-    const limit = Math.max(...group.map((s) => s.maxBatchSize));
-    const window = eventWindow(this.deps.sql, { after: group[0]!.cursor, upTo: this.deps.head(), limit });
-    const reachesHead = window.length < limit;
-    for (const s of group) {
-      const rows: StoredRow[] = [];
-      for (const row of window) {
-        if (rows.length === s.maxBatchSize) break;
-        if (matchesFilter(s, row)) rows.push(row);
-      }
-      if (rows.length < s.maxBatchSize && !reachesHead) this.kick(s, now);
-      else if (rows.length > 0) this.startBatch(s, rows, now);
-    }
   }
 
   /**
@@ -117,10 +83,15 @@ export class Dispatcher {
   kick(s: Subscriber, now = Date.now()): boolean {
     // A subscriber at the head has nothing to match: skip the query.
     if (!this.isIdleBehindHead(s)) return false;
-    const rows = matchingEvents(this.deps.sql, s, { after: s.cursor, upTo: this.deps.head(), limit: s.maxBatchSize });
+    const rows = this.select(s, { after: s.cursor, upTo: this.deps.head(), limit: s.maxBatchSize });
     if (rows.length === 0) return false;
     this.startBatch(s, rows, now);
     return true;
+  }
+
+  /** The subscriber's matching events in a range: from memory when the latest appends hold them all. */
+  private select(s: Subscriber, range: { after: number; upTo: number; limit: number }): StoredRow[] {
+    return this.deps.recent.matching(s, range) ?? matchingEvents(this.deps.sql, s, range);
   }
 
   /** Saves a subscriber that has just finished a batch, with its next batch if one can start. */
@@ -181,8 +152,7 @@ export class Dispatcher {
     rows: StoredRow[] | undefined,
     now: number,
   ): Promise<DeliveryRequest | undefined> {
-    const events =
-      rows ?? matchingEvents(this.deps.sql, s, { after: batch.fromVersion - 1, upTo: batch.toVersion, limit: s.maxBatchSize });
+    const events = rows ?? this.select(s, { after: batch.fromVersion - 1, upTo: batch.toVersion, limit: s.maxBatchSize });
     if (events.length === 0) return undefined;
     return buildDeliveryRequest({
       workspaceId: this.deps.workspaceId(),
