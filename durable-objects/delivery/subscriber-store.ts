@@ -144,6 +144,8 @@ export class SubscriberStore {
    * subscriber already stored: one in-place update, on every step of every delivery.
    */
   saveProgress(s: Subscriber): void {
+    // A subscriber deleted meanwhile stays deleted, in SQLite and here.
+    if (!this.all().has(s.id)) return;
     const f = s.inFlight;
     this.sql`UPDATE subscribers SET state = ${s.state}, cursor = ${s.cursor},
         inflight_id = ${f?.id ?? null}, inflight_from = ${f?.fromVersion ?? null}, inflight_to = ${f?.toVersion ?? null},

@@ -6,7 +6,7 @@ import matchesIngestBodySchema from "../contract/generated/ingest-body-validator
  * A validated ingest request, shaped for the log's append. The workspace's Durable Object
  * serves one request at a time and shares its isolate with the Worker locally, so what
  * crosses the RPC is a few flat values and one JSON string (a string is cloned for the price
- * of a copy; a hundred small objects are not), and the rows are serialized exactly once.
+ * of a copy; a hundred small objects are not), which SQL reads as it is.
  */
 export type PreparedBatch = {
   /** Event ids in request order: the dedupe lookup and the lamport rule run over them. */
