@@ -76,6 +76,7 @@ function assignVersions(
   };
 }
 
+/** Inserts the rows (`PreparedRow`s as JSON) whose version is not null. */
 function insertRows(sql: Sql, rows: string, versions: (number | null)[], receivedAt: number): void {
   sql`INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
       SELECT version, value->>0, ${receivedAt}, value->>1, value->>2, value->>3, value->>4

@@ -47,8 +47,6 @@ const toError = (outcome: DeliveryOutcome): DeliveryError => ({
  */
 export class Dispatcher {
   private readonly policy: RetryPolicy;
-  /** While `kickAll` runs: the earliest lease to arm the watchdog for once it is done. */
-  private deferredLease: number | undefined;
   readonly deadLetters: DeadLetters;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -60,16 +58,9 @@ export class Dispatcher {
 
   /** Starts a batch for every idle active subscriber that has matching events. */
   kickAll(now = Date.now()): void {
-    // Every batch started here gets the same lease, so the watchdog is armed once for all of
-    // them rather than once per subscriber on the ingest path.
-    this.deferredLease = Number.POSITIVE_INFINITY;
-    try {
-      for (const s of this.deps.store.list()) this.kick(s, now);
-    } finally {
-      const lease = this.deferredLease;
-      this.deferredLease = undefined;
-      if (Number.isFinite(lease)) this.armWatchdogNoLaterThan(lease);
-    }
+    // Each batch started here arms the watchdog for its lease; all but the first find it armed
+    // early enough already, which AlarmTasks answers from memory.
+    for (const s of this.deps.store.list()) this.kick(s, now);
   }
 
   private isIdleBehindHead(s: Subscriber): boolean {
@@ -378,10 +369,7 @@ export class Dispatcher {
    */
   private save(s: Subscriber): void {
     this.deps.store.saveProgress(s);
-    if (s.inFlight && s.state !== "paused" && s.state !== "disabled") {
-      if (this.deferredLease !== undefined) this.deferredLease = Math.min(this.deferredLease, s.inFlight.leaseUntil);
-      else this.armWatchdogNoLaterThan(s.inFlight.leaseUntil);
-    }
+    if (s.inFlight && s.state !== "paused" && s.state !== "disabled") this.armWatchdogNoLaterThan(s.inFlight.leaseUntil);
   }
 
   private armWatchdogNoLaterThan(leaseUntil: number): void {

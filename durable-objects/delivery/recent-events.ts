@@ -1,5 +1,5 @@
 import type { AppendResult } from "../event-log";
-import type { PreparedBatch } from "../../src/ingest/prepare";
+import type { PreparedBatch, PreparedRow } from "../../src/ingest/prepare";
 import { matchesFilter, type FilterableRow } from "./batches";
 import type { Subscriber } from "./subscriber-store";
 
@@ -84,7 +84,7 @@ export class RecentEvents {
 
   private parsed(append: Append): FilterableRow[] {
     if (!append.parsed) {
-      const rows = JSON.parse(append.rows!) as [string, string, string, string, string][];
+      const rows = JSON.parse(append.rows!) as PreparedRow[];
       append.rows = undefined;
       append.parsed = [];
       append.results.forEach((result, index) => {

@@ -13,12 +13,12 @@ export type PreparedBatch = {
   ids: string[];
   /** Each event's `lamport`, or null, in request order. */
   lamports: (number | null)[];
-  /**
-   * JSON array of `[id, entityKind, eventType, origin, body]` per event, in request order,
-   * where `body` is the event serialized as the log stores it. SQL reads it with `json_each`.
-   */
+  /** JSON array of one `PreparedRow` per event, in request order. SQL reads it with `json_each`. */
   rows: string;
 };
+
+/** One event of a batch: the columns the log filters on, and `body`, the event as the log stores it. */
+export type PreparedRow = [id: string, entityKind: string, eventType: string, origin: string, body: string];
 
 const encoder = new TextEncoder();
 /** UTF-8 size of a string, without encoding it when it is clearly small enough. */
@@ -68,8 +68,12 @@ export function prepareIngest(rawBody: string): Result<{ batch: PreparedBatch }>
   }
   const validated = validateIngestBody(json);
   if (!validated.ok) return validated;
-  const { events } = validated;
-  const rows: [string, string, string, string, string][] = [];
+  return toPreparedBatch(validated.events);
+}
+
+/** Serializes validated events for the log's append, refusing any event over the size limit. */
+export function toPreparedBatch(events: readonly EventEnvelope[]): Result<{ batch: PreparedBatch }> {
+  const rows: PreparedRow[] = [];
   for (const [index, event] of events.entries()) {
     const body = JSON.stringify(event);
     if (utf8Bytes(body) > MAX_EVENT_BYTES) {

@@ -18,7 +18,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { EventEnvelope } from "../../../src/contract/event";
 import { readWebhookHeaders, verify, type WebhookHeaders } from "../../../src/signing/standard-webhooks";
 import { appendEvents, type AppendResult } from "../../../durable-objects/event-log";
-import { validateIngestBody, type PreparedBatch } from "../../../src/ingest/prepare";
+import { toPreparedBatch, validateIngestBody } from "../../../src/ingest/prepare";
 import { logMigrations } from "../../../durable-objects/log-schema";
 import { migrate } from "../../../durable-objects/schema";
 import { createSql, type Sql } from "../../../durable-objects/sql";
@@ -54,24 +54,21 @@ export class StepsLog extends DurableObject<Env> {
     }
     const json = JSON.parse(rawBody) as { events: EventEnvelope[] };
     const events = reached("validate") ? validated(json) : json.events;
-    const rows = events.map(
-      (event) => [event.id, event.entityKind, event.eventType, event.source.origin, JSON.stringify(event)] as const,
-    );
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {
       if (!reached("dedupe")) {
-        for (const [id, entityKind, eventType, origin, body] of rows) {
+        for (const event of events) {
+          const [id, entityKind, eventType, origin, body] = [
+            event.id, event.entityKind, event.eventType, event.source.origin, JSON.stringify(event),
+          ];
           this.sql`INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
                    VALUES (${++this.meta.head}, ${id}, ${now}, ${entityKind}, ${eventType}, ${origin}, ${body})`;
         }
         return { head: this.meta.head };
       }
-      const batch: PreparedBatch = {
-        ids: events.map((event) => event.id),
-        lamports: events.map((event) => event.lamport ?? null),
-        rows: JSON.stringify(rows),
-      };
-      const result = appendEvents(this.sql, batch, this.meta, now);
+      const prepared = toPreparedBatch(events);
+      if (!prepared.ok) throw new Error(`invalid batch: ${prepared.message}`);
+      const result = appendEvents(this.sql, prepared.batch, this.meta, now);
       if (reached("counters")) writeLogCounters(this.sql, result.counters);
       this.meta = { ...this.meta, ...result.counters };
       return { head: this.meta.head, results: result.results };
