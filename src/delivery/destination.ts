@@ -1,11 +1,29 @@
 import type { SubscriberKind } from "../contract/subscriber";
 
 /**
- * Subscriber URL rules (contract §4). Hostnames cannot be resolved from a Worker, so the
- * guard refuses what can be known from the URL itself: IP literals in private, loopback,
- * link-local and other non-public ranges, and `localhost`. Cloudflare's egress does not
- * reach private networks either; this guard makes the refusal explicit and early.
+ * Destination URL rules (contract §4), shared by every route that takes a URL the relay will
+ * later POST to (subscribers, and alert destinations as plain webhooks). Hostnames cannot be
+ * resolved from a Worker, so the guard refuses what can be known from the URL itself: IP
+ * literals in private, loopback, link-local and other non-public ranges, and `localhost`.
+ * Cloudflare's egress does not reach private networks either; this guard makes the refusal
+ * explicit and early.
+ *
+ * Every rule reads one normalised host (see `normalisedHost`): the WHATWG URL parser already
+ * lower-cases names, decodes percent-escapes and IDNA, and canonicalises IPv4 spellings
+ * (`0x7f.1`, `2130706433`, `127.0.0.1.`) and IPv6 ones; what it keeps is the trailing dot of
+ * a fully qualified name, so `localhost.` would otherwise slip past a rule for `localhost`.
  */
+
+/** The host as every rule sees it, or undefined for a name no resolver would accept. */
+function normalisedHost(url: URL): string | undefined {
+  const lowered = url.hostname.toLowerCase();
+  // A fully qualified name ends in one dot and is the same host without it.
+  const host = lowered.endsWith(".") ? lowered.slice(0, -1) : lowered;
+  // An empty label ("a..b", "localhost..") is not a DNS name; refusing it is simpler than
+  // guessing how a resolver would read it.
+  if (host === "" || (!host.startsWith("[") && host.split(".").some((label) => label === ""))) return undefined;
+  return host;
+}
 
 function ipv4Octets(host: string): number[] | undefined {
   const parts = host.split(".");
@@ -27,21 +45,35 @@ function isNonPublicIpv4([a, b]: number[]): boolean {
   );
 }
 
-function isLoopbackIpv4(octets: number[]): boolean {
-  return octets[0] === 127;
-}
-
 /** `host` as the URL parser gives it: IPv6 literals keep their brackets. */
 function ipv6Literal(host: string): string | undefined {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1).toLowerCase() : undefined;
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : undefined;
+}
+
+/** The eight 16-bit groups of a canonical (URL-serialised) IPv6 address. */
+function ipv6Groups(ip: string): number[] {
+  const [head, tail] = ip.includes("::") ? ip.split("::") : [ip, undefined];
+  const parse = (part: string | undefined) => (part ? part.split(":").map((g) => parseInt(g, 16)) : []);
+  const left = parse(head);
+  const right = parse(tail);
+  return [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+}
+
+function embeddedIpv4(high: number, low: number): number[] {
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff];
 }
 
 function isNonPublicIpv6(ip: string): boolean {
-  if (ip === "::" || ip === "::1") return true;
-  const mapped = ip.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-  if (mapped) return isNonPublicIpv4(ipv4Octets(mapped[1]!)!);
-  if (ip.startsWith("::ffff:")) return true; // mapped IPv4 in hex form: refuse, it is never needed
-  const first = parseInt(ip.split(":")[0] || "0", 16);
+  const g = ipv6Groups(ip);
+  // ::/80 holds ::, ::1, IPv4-compatible ::a.b.c.d and IPv4-mapped ::ffff:a.b.c.d: none is
+  // ever needed to reach a public receiver, and each can lead back to IPv4 loopback.
+  if (g.slice(0, 5).every((x) => x === 0)) return true;
+  // 6to4 (2002::/16) and NAT64 (64:ff9b::/96) carry an IPv4 address: judge that address.
+  if (g[0] === 0x2002) return isNonPublicIpv4(embeddedIpv4(g[1]!, g[2]!));
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
+    return isNonPublicIpv4(embeddedIpv4(g[6]!, g[7]!));
+  }
+  const first = g[0]!;
   return (
     (first & 0xfe00) === 0xfc00 || // unique local fc00::/7
     (first & 0xffc0) === 0xfe80 || // link-local fe80::/10
@@ -49,22 +81,28 @@ function isNonPublicIpv6(ip: string): boolean {
   );
 }
 
-function isLoopbackHost(host: string): boolean {
-  const v4 = ipv4Octets(host);
-  if (v4) return isLoopbackIpv4(v4);
-  if (ipv6Literal(host) === "::1") return true;
+function isLocalhostName(host: string): boolean {
   return host === "localhost" || host.endsWith(".localhost");
 }
 
+function isLoopbackHost(host: string): boolean {
+  const v4 = ipv4Octets(host);
+  if (v4) return v4[0] === 127;
+  return ipv6Literal(host) === "::1" || isLocalhostName(host);
+}
+
 function isForbiddenHost(host: string): boolean {
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isLocalhostName(host)) return true;
   const v4 = ipv4Octets(host);
   if (v4) return isNonPublicIpv4(v4);
   const v6 = ipv6Literal(host);
   return v6 !== undefined && isNonPublicIpv6(v6);
 }
 
-/** Returns why `url` is refused for a subscriber of `kind`, or undefined when it is allowed. */
+/**
+ * Returns why `rawUrl` is refused as a destination, or undefined when it is allowed. `kind`
+ * "convex" adds the `.convex.site` rule; alert destinations are checked as "webhook".
+ */
 export function destinationProblem(
   kind: SubscriberKind,
   rawUrl: string,
@@ -77,11 +115,12 @@ export function destinationProblem(
     return "must be an absolute URL";
   }
   if (url.username || url.password) return "must not carry credentials";
-  const host = url.hostname.toLowerCase();
-  const localForDevelopment = allowInsecure && isLoopbackHost(host);
   if (url.protocol !== "https:" && !(allowInsecure && url.protocol === "http:")) {
     return allowInsecure ? "must use https or http" : "must use https";
   }
+  const host = normalisedHost(url);
+  if (host === undefined) return "must have a valid host name";
+  const localForDevelopment = allowInsecure && isLoopbackHost(host);
   if (!localForDevelopment && isForbiddenHost(host)) {
     return "must not point at localhost or a private, loopback or link-local address";
   }

@@ -1,8 +1,11 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SubscriberStatus } from "../../src/contract/subscriber";
+import { app } from "../../src/app";
 import { destinationProblem } from "../../src/delivery/destination";
 import {
+  ADMIN_TOKEN,
+  BASE_URL,
   createWorkspace,
   expectError,
   expectStatus,
@@ -196,6 +199,61 @@ describe("destination rules", () => {
   ];
   it.each(refused)("refuses %s in production", (url) => {
     expect(destinationProblem("webhook", url, false)).toBeDefined();
+  });
+
+  // The same hosts, spelled as a URL parser, a resolver or a person might: each is refused
+  // exactly as its plain spelling is (a fully qualified name's trailing dot was a bypass).
+  const equivalentSpellings = [
+    "https://localhost./hook",
+    "https://LOCALHOST.:8443/x",
+    "https://a.localhost./",
+    "https://Api.LocalHost./x",
+    "https://local%68ost/x",
+    "https://ｌｏｃａｌｈｏｓｔ/x", // full-width letters, mapped by IDNA
+    "https://localhost../x",
+    "https://127.0.0.1./x",
+    "https://127.1/x",
+    "https://0x7f.0.0.1/x",
+    "https://0177.0.0.1/x",
+    "https://10.0.0.1./x",
+    "https://169.254.169.254./latest/meta-data",
+    "https://[0:0:0:0:0:0:0:1]/x",
+    "https://[::ffff:7f00:1]/x",
+    "https://[::127.0.0.1]/x", // IPv4-compatible
+    "https://[2002:c0a8:0101::1]/x", // 6to4 around 192.168.1.1
+    "https://[64:ff9b::10.0.0.1]/x", // NAT64 around 10.0.0.1
+    "https://[FE80::1%25eth0]/x",
+  ];
+  it.each(equivalentSpellings)("refuses the equivalent spelling %s", (url) => {
+    expect(destinationProblem("webhook", url, false)).toBeDefined();
+    expect(destinationProblem("convex", url, false)).toBeDefined();
+  });
+
+  it("refuses a trailing-dot localhost through the API, and stores nothing", async () => {
+    const { workspaceId: ws } = await createWorkspace();
+    // The production setting: the test project itself allows loopback destinations.
+    const productionEnv = { ...env, RELAY_ALLOW_INSECURE_DESTINATIONS: "false" };
+    for (const url of ["https://localhost./hook", "https://LOCALHOST.:8443/x", "https://a.localhost./"]) {
+      const request = new Request(`${BASE_URL}${subscriberPath(ws, "s1")}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ kind: "webhook", url }),
+      });
+      const res = await app.fetch(request, productionEnv, createExecutionContext());
+      const body = await expectError(res, "invalid_request", {
+        issuePaths: ["url"],
+      });
+      expect(body.error.issues![0]!.message).toMatch(/localhost/);
+    }
+    const list = await relayFetch(`${workspacePath(ws)}/subscribers`);
+    expect((await json<{ subscribers: unknown[] }>(list)).subscribers).toEqual([]);
+  });
+
+  it("treats a fully qualified public name as its plain spelling", () => {
+    expect(destinationProblem("webhook", "https://hooks.example.com./x", false)).toBeUndefined();
+    expect(destinationProblem("convex", "https://happy-animal-123.convex.site./relay/receive", false)).toBeUndefined();
+    expect(destinationProblem("webhook", "https://[2606:4700::1111]/x", false)).toBeUndefined();
+    expect(destinationProblem("webhook", "https://[2002:0808:0808::1]/x", false)).toBeUndefined();
   });
 
   it("accepts public https hosts, and .convex.site for convex", () => {
