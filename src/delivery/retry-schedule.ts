@@ -1,16 +1,17 @@
 /**
  * When to try a failed batch again (contract §5). The default schedule runs 5 s … 12 h, then
  * every 12 h, until the batch has been failing for 72 h. `RELAY_RETRY_SCHEDULE` replaces the
- * list; an override's retries end with its list (or at the max age, whichever is first), so a
- * short override exhausts quickly, which is what tests and impatient operators want.
+ * list, and like the default its last delay repeats: only the max age
+ * (`RELAY_RETRY_MAX_AGE_SECONDS`) ends the retries, so a short list never turns a receiver's
+ * brief outage into a dead letter.
  */
 const DEFAULT_SCHEDULE_SECONDS = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200];
-const DEFAULT_REPEAT_SECONDS = 43200;
 const DEFAULT_MAX_AGE_SECONDS = 72 * 3600;
 const JITTER = 0.2;
 export const MAX_RETRY_AFTER_SECONDS = 3600;
 
-export type RetryPolicy = { schedule: number[]; repeatLast: boolean; maxAgeSeconds: number };
+/** `schedule` is never empty; its last delay repeats until `maxAgeSeconds`. */
+export type RetryPolicy = { schedule: number[]; maxAgeSeconds: number };
 
 export function retryPolicy(env: Pick<Env, "RELAY_RETRY_SCHEDULE" | "RELAY_RETRY_MAX_AGE_SECONDS">): RetryPolicy {
   const override = (env.RELAY_RETRY_SCHEDULE ?? "")
@@ -22,7 +23,6 @@ export function retryPolicy(env: Pick<Env, "RELAY_RETRY_SCHEDULE" | "RELAY_RETRY
   const maxAge = Number(env.RELAY_RETRY_MAX_AGE_SECONDS);
   return {
     schedule: overrideValid ? override : DEFAULT_SCHEDULE_SECONDS,
-    repeatLast: !overrideValid,
     maxAgeSeconds: env.RELAY_RETRY_MAX_AGE_SECONDS && maxAge > 0 ? maxAge : DEFAULT_MAX_AGE_SECONDS,
   };
 }
@@ -39,9 +39,7 @@ export function nextRetryDelaySeconds(input: {
   random?: () => number;
 }): number | undefined {
   const { policy } = input;
-  const planned =
-    policy.schedule[input.failures - 1] ?? (policy.repeatLast ? DEFAULT_REPEAT_SECONDS : undefined);
-  if (planned === undefined) return undefined;
+  const planned = policy.schedule[Math.min(input.failures, policy.schedule.length) - 1]!;
   const jitter = 1 + (((input.random ?? Math.random)() * 2 - 1) * JITTER);
   let delay = planned * jitter;
   if (input.retryAfterSeconds !== null) {

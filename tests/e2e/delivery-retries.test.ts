@@ -3,15 +3,21 @@ import { DeliveryBody } from "../../src/contract/delivery";
 import { receiverPool, type ReceivedRequest, type Receiver } from "../support/receiver";
 import { eventually, makeEvent, relayClient, startRelay, type LocalRelay } from "../support/relay";
 
-// Override schedule: retries after ~1 s and ~2 s (±20% jitter), then the batch is exhausted.
+// Override schedule: retries after ~1 s and ~2 s (±20% jitter), then every ~2 s, until the batch
+// has been failing for MAX_AGE_SECONDS. The local queue adds up to ~3 s to each delay, so a
+// batch that always fails gets 4 or 5 attempts.
 const SCHEDULE = [1, 2];
+const MAX_AGE_SECONDS = 12;
+const MIN_ATTEMPTS_WHEN_EXHAUSTED = 4;
 let relay: LocalRelay;
 let client: ReturnType<typeof relayClient>;
 let ingress: string;
 const receivers = receiverPool();
 
 beforeAll(async () => {
-  relay = await startRelay({ vars: { RELAY_RETRY_SCHEDULE: SCHEDULE.join(",") } });
+  relay = await startRelay({
+    vars: { RELAY_RETRY_SCHEDULE: SCHEDULE.join(","), RELAY_RETRY_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) },
+  });
   client = relayClient(relay.url);
   ingress = await client.createWorkspace("retries");
 });
@@ -100,7 +106,34 @@ describe("retries", () => {
   });
 });
 
+/**
+ * A batch is given up only at the max age: the override's last delay repeats, so there are more
+ * attempts than the list has entries, and none after the max age.
+ */
+function expectRetriedForMaxAge(attempts: ReceivedRequest[]) {
+  expect(attempts.length).toBeGreaterThanOrEqual(MIN_ATTEMPTS_WHEN_EXHAUSTED);
+  expect(attempts.map((q) => q.headers["x-relay-attempt"])).toEqual(attempts.map((_, i) => String(i + 1)));
+  // No retry is scheduled past the max age; the local queue hands a message over up to ~3 s
+  // after its delay, so the last attempt itself may land that much later.
+  expect(attempts.at(-1)!.at - attempts[0]!.at).toBeLessThanOrEqual((MAX_AGE_SECONDS + 3) * 1000);
+}
+
 describe("exhaustion", () => {
+  it("is reached only at the max age: a receiver that fails past the list is not given up", async () => {
+    const r = await receiver();
+    // Attempts 1..3 are the first try and the list's two retries; a 4th exists only because the
+    // last delay repeats.
+    r.setBehaviour((req, res) =>
+      Number(req.headers["x-relay-attempt"]) <= 1 + SCHEDULE.length ? res.writeHead(503).end("restarting") : res.writeHead(200).end(),
+    );
+    await subscribe("outage", r.url, { onExhausted: "dead-letter" });
+    const [result] = (await client.ingest("retries", ingress, [makeEvent("o1")])).results;
+    await eventually(async () => (await status("outage")).cursor === result!.version, 30_000);
+    expect(await status("outage")).toMatchObject({ state: "active", deadLetterCount: 0, consecutiveFailures: 0 });
+    expect(r.requests.map((q) => q.headers["x-relay-attempt"])).toEqual(["1", "2", "3", "4"]);
+    expect(new Set(r.requests.map((q) => q.headers["webhook-id"])).size).toBe(1);
+  });
+
   it("pauses under 'pause'; resume delivers everything in order from the cursor", async () => {
     const r = await receiver();
     let up = false;
@@ -110,14 +143,15 @@ describe("exhaustion", () => {
     await client.ingest("retries", ingress, [makeEvent("p1"), makeEvent("p2"), makeEvent("p3")]);
     await eventually(async () => (await status("pauser")).state === "paused", 30_000);
     const paused = await status("pauser");
-    expect(paused).toMatchObject({ cursor: before, inFlight: null, lag: 3, consecutiveFailures: 3 });
-    expect(r.requests).toHaveLength(1 + SCHEDULE.length);
+    const failedAttempts = r.requests.length;
+    expect(paused).toMatchObject({ cursor: before, inFlight: null, lag: 3, consecutiveFailures: failedAttempts });
+    expectRetriedForMaxAge(r.requests);
 
     up = true;
     const resumed = await client.call("POST", "/v1/workspaces/retries/subscribers/pauser/resume");
     expect(resumed.status).toBe(200);
     await eventually(async () => (await status("pauser")).lag === 0, 30_000);
-    const delivered = versionsOf(r.requests.slice(1 + SCHEDULE.length));
+    const delivered = versionsOf(r.requests.slice(failedAttempts));
     expect(delivered.flat()).toEqual([before + 1, before + 2, before + 3]);
     expect(delivered[0]).toHaveLength(2);
   });
@@ -146,9 +180,11 @@ describe("exhaustion", () => {
       subscriberId: "dl",
       fromVersion: v1,
       toVersion: v1,
-      attempts: 1 + SCHEDULE.length,
       lastError: { status: 500 },
     });
+    const poisoned = r.requests.filter((q) => q.body.includes('"d1"'));
+    expect(letter.attempts).toBe(poisoned.length);
+    expectRetriedForMaxAge(poisoned);
     // d2 was delivered after d1 was given up on.
     const accepted = r.requests.filter((q) => q.body.includes('"d2"'));
     expect(accepted).toHaveLength(1);

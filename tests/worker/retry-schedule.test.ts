@@ -29,14 +29,30 @@ describe("retry schedule", () => {
     expect(high).toBeCloseTo(36, 3);
   });
 
-  it("uses RELAY_RETRY_SCHEDULE and RELAY_RETRY_MAX_AGE_SECONDS, ending with the override list", () => {
+  it("uses RELAY_RETRY_SCHEDULE, repeating its last delay until RELAY_RETRY_MAX_AGE_SECONDS", () => {
     const policy = retryPolicy(vars("1,1,2", "60"));
     const at = (failures: number, failingFor = 0) =>
       nextRetryDelaySeconds({ policy, failures, failingForSeconds: failingFor, retryAfterSeconds: null, random: noJitter });
-    expect([at(1), at(2), at(3), at(4)]).toEqual([1, 1, 2, undefined]);
+    expect([at(1), at(2), at(3), at(4), at(40)]).toEqual([1, 1, 2, 2, 2]);
     expect(at(1, 59.5)).toBeUndefined(); // past the max age
     // A malformed override falls back to the default schedule.
     expect(retryPolicy(vars("1,x")).schedule[0]).toBe(5);
+  });
+
+  it("keeps retrying a short override for the whole max age (a 30 s outage is no dead letter)", () => {
+    // The case from the field: "1,1,2,2,3,5" with a one-hour max age used to give up after ~14 s.
+    const policy = retryPolicy(vars("1,1,2,2,3,5", "3600"));
+    let failingFor = 0;
+    let retries = 0;
+    for (let failures = 1; ; failures++) {
+      const delay = nextRetryDelaySeconds({ policy, failures, failingForSeconds: failingFor, retryAfterSeconds: null, random: noJitter });
+      if (delay === undefined) break;
+      failingFor += delay;
+      retries++;
+    }
+    expect(failingFor).toBeGreaterThan(3600 - 5);
+    expect(failingFor).toBeLessThanOrEqual(3600);
+    expect(retries).toBe(6 + Math.floor((3600 - 14) / 5));
   });
 
   it("waits at least Retry-After, capped at one hour", () => {
