@@ -193,7 +193,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
    * workspace, then signature (before revealing anything about the body), then the body.
    */
   async ingest(
-    rawBody: string,
+    rawBody: string | Uint8Array,
     headers: Partial<WebhookHeaders>,
     prepared: Result<{ batch: PreparedBatch }>,
   ): Promise<Result<{ json: string }>> {

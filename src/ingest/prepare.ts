@@ -54,6 +54,36 @@ function acceptedEvents(json: unknown): EventEnvelope[] | undefined {
   return new Set(events.map((event) => event.id)).size === events.length ? events : undefined;
 }
 
+// `fatal` so bytes that are not UTF-8 are not silently replaced, and `ignoreBOM` so a leading
+// byte-order mark stays in the text: the text must encode back to exactly the bytes signed.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const BYTE_ORDER_MARK = "\uFEFF";
+
+/**
+ * An ingest request's body as the signature check needs it, and its preparation. The signature
+ * is checked over the bytes as sent, before anything about the body is judged; so a body that
+ * is not UTF-8 text, or that starts with a byte-order mark (which JSON forbids, RFC 8259 §8.1),
+ * is kept whole for the check and refused afterwards as `400 invalid_request`, never `401`.
+ */
+export function decodeIngestBody(bytes: Uint8Array): {
+  signedBody: string | Uint8Array;
+  prepared: Result<{ batch: PreparedBatch }>;
+} {
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return { signedBody: bytes, prepared: failure("invalid_request", "body is not valid UTF-8") };
+  }
+  if (text.startsWith(BYTE_ORDER_MARK)) {
+    return {
+      signedBody: text,
+      prepared: failure("invalid_request", "body starts with a UTF-8 byte-order mark; send the JSON without it"),
+    };
+  }
+  return { signedBody: text, prepared: prepareIngest(text) };
+}
+
 /**
  * Parses and validates an ingest body once, at the edge (the Worker), and serializes each
  * event once for storage. The DO still decides what the caller is told first: an unknown

@@ -6,7 +6,7 @@ import { errorResponse, unwrap } from "../http/errors";
 import { requireReadAccess } from "../http/read-access";
 import { query } from "../http/validate";
 import { workspaceFromPath } from "../http/workspace-stub";
-import { prepareIngest } from "../ingest/prepare";
+import { decodeIngestBody } from "../ingest/prepare";
 import { readWebhookHeaders } from "../signing/standard-webhooks";
 
 /** Contract §2 (signed ingest) and §3 (reading the log). */
@@ -20,9 +20,8 @@ export const eventRoutes = new Hono<AppEnv>()
     async (c) => {
       const { stub } = workspaceFromPath(c);
       // The signature covers the raw bytes, so they go to the workspace beside the parsed body.
-      const rawBody = await c.req.text();
-      const prepared = prepareIngest(rawBody);
-      const { json } = unwrap(await stub.ingest(rawBody, readWebhookHeaders(c.req.raw.headers), prepared));
+      const { signedBody, prepared } = decodeIngestBody(new Uint8Array(await c.req.arrayBuffer()));
+      const { json } = unwrap(await stub.ingest(signedBody, readWebhookHeaders(c.req.raw.headers), prepared));
       return c.body(json, 200, { "content-type": "application/json" });
     },
   )

@@ -78,9 +78,18 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-function signedContent(id: string, timestamp: number | string, body: string): Bytes {
+/**
+ * `${id}.${timestamp}.${body}` as bytes. A body that is not valid UTF-8 text arrives as its raw
+ * bytes: the signature covers the bytes sent, and decoding them first could change them.
+ */
+function signedContent(id: string, timestamp: number | string, body: string | Uint8Array): Bytes {
   // TextEncoder always returns a fresh, unshared buffer; workers-types just types it wider.
-  return encoder.encode(`${id}.${timestamp}.${body}`) as Bytes;
+  if (typeof body === "string") return encoder.encode(`${id}.${timestamp}.${body}`) as Bytes;
+  const prefix = encoder.encode(`${id}.${timestamp}.`);
+  const content = new Uint8Array(prefix.length + body.length);
+  content.set(prefix);
+  content.set(body, prefix.length);
+  return content as Bytes;
 }
 
 /**
@@ -90,7 +99,7 @@ function signedContent(id: string, timestamp: number | string, body: string): By
 export async function sign(input: {
   id: string;
   timestampSeconds: number;
-  body: string;
+  body: string | Uint8Array;
   secrets: readonly string[];
 }): Promise<string> {
   const content = signedContent(input.id, input.timestampSeconds, input.body);
@@ -107,7 +116,7 @@ export async function sign(input: {
 export async function signedHeaders(input: {
   id: string;
   timestampSeconds: number;
-  body: string;
+  body: string | Uint8Array;
   secrets: readonly string[];
 }): Promise<WebhookHeaders> {
   return {
@@ -152,7 +161,8 @@ function parseSignatures(header: string): Bytes[] {
  */
 export async function verify(input: {
   headers: Partial<WebhookHeaders>;
-  body: string;
+  /** The body exactly as received: text, or raw bytes when they are not valid UTF-8. */
+  body: string | Uint8Array;
   secrets: readonly string[];
   nowSeconds?: number;
   toleranceSeconds?: number;

@@ -195,15 +195,15 @@ export type SignOptions = {
 
 /**
  * POSTs a body to a workspace's ingest endpoint, signed with `secrets` (one signature each) by
- * the project's Standard Webhooks module. `body` is sent verbatim when a string.
+ * the project's Standard Webhooks module. `body` is sent verbatim when a string or bytes.
  */
 export async function signedIngest(
   workspaceId: string,
-  body: string | { events: unknown[] },
+  body: string | Uint8Array | { events: unknown[] },
   secrets: string | readonly string[],
   opts: SignOptions = {},
 ): Promise<Response> {
-  const raw = typeof body === "string" ? body : JSON.stringify(body);
+  const raw = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
   const signed = await signedHeaders({
     id: opts.msgId ?? `msg_${crypto.randomUUID()}`,
     timestampSeconds: opts.timestampSeconds ?? nowSeconds(),

@@ -105,6 +105,29 @@ describe("ingest refuses malformed bodies with 400 invalid_request and stores no
     await ws.expectUnchanged();
   });
 
+  it("a correctly signed body that starts with a UTF-8 byte-order mark (the signature covers the mark)", async () => {
+    const ws = await workspaceWithHistory();
+    const body = `\uFEFF${JSON.stringify({ events: [makeEvent()] })}`;
+    const refused = await expectError(await signedIngest(ws.workspaceId, body, ws.ingressSecret), "invalid_request");
+    expect(refused.error.message).toMatch(/byte-order mark/);
+    // The signature is still judged first.
+    await expectError(await signedIngest(ws.workspaceId, body, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "invalid_signature");
+    await ws.expectUnchanged();
+  });
+
+  it("a correctly signed body that is not valid UTF-8, checked over its raw bytes", async () => {
+    const ws = await workspaceWithHistory();
+    const text = JSON.stringify({ events: [makeEvent({ payload: { name: "XX" } })] });
+    const bytes = new TextEncoder().encode(text);
+    const at = text.indexOf("XX");
+    bytes.set([0xc3, 0x28], at); // an invalid two-byte sequence
+    const refused = await expectError(await signedIngest(ws.workspaceId, bytes, ws.ingressSecret), "invalid_request");
+    expect(refused.error.message).toMatch(/UTF-8/);
+    // The same bytes under a wrong secret are still a signature failure first.
+    await expectError(await signedIngest(ws.workspaceId, bytes, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "invalid_signature");
+    await ws.expectUnchanged();
+  });
+
   it("the same id twice in one request", async () => {
     const ws = await workspaceWithHistory();
     const [a, b] = makeEvents(2);
