@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { IngestResponse, ReadQuery } from "../src/contract/event";
-import { failure, toValidationIssues, type Failure, type Result } from "../src/contract/errors";
+import { failure, retryLater, toValidationIssues, type Failure, type Result } from "../src/contract/errors";
 import type { DeliveryOutcome, DeliveryRef } from "../src/contract/delivery-messages";
 import type { DeadLetter, PutSubscriberBody, SubscriberStatus } from "../src/contract/subscriber";
 import type { CreateReadKeyBody } from "../src/contract/keys";
@@ -11,7 +11,7 @@ import {
   type WorkspaceCreated,
   type WorkspaceInfo,
 } from "../src/contract/workspace";
-import { maxRetentionDays } from "../src/config";
+import { ingestRequestsPerMinute, maxRetentionDays } from "../src/config";
 import type { PreparedBatch } from "../src/ingest/prepare";
 import { verify, type WebhookHeaders } from "../src/signing/standard-webhooks";
 import {
@@ -30,6 +30,7 @@ import { SubscriberSecrets } from "./delivery/subscriber-secrets";
 import { SubscriberAdmin } from "./delivery/subscriber-admin";
 import { SubscriberStore, type Subscriber } from "./delivery/subscriber-store";
 import { isFeedTask, LiveFeed } from "./feed/live-feed";
+import { IngestRateLimiter } from "./ingest/rate-limiter";
 import { feedMigrations } from "./feed/schema";
 import { LongPollWaiters } from "./long-poll";
 import { logMigrations } from "./log-schema";
@@ -78,6 +79,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   private readonly subscribers: SubscriberStore;
   private readonly subscriberSecrets: SubscriberSecrets;
   private readonly recentEvents = new RecentEvents();
+  private readonly ingestRate: IngestRateLimiter;
   private readonly dispatcher: Dispatcher;
   private readonly subscriberAdmin: SubscriberAdmin;
   private readonly readKeys: ReadKeys;
@@ -92,6 +94,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.alarms = new AlarmTasks(this.sql, ctx.storage);
     this.subscribers = new SubscriberStore(this.sql);
     this.subscriberSecrets = new SubscriberSecrets(this.sql);
+    this.ingestRate = new IngestRateLimiter(ingestRequestsPerMinute(env));
     const head = () => this.meta?.head ?? 0;
     this.dispatcher = new Dispatcher({
       sql: this.sql,
@@ -190,7 +193,9 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   /**
    * Verifies and appends one signed ingest request, which the Worker has already parsed and
    * validated (`prepared`). The order of answers is the order a caller can act on: unknown
-   * workspace, then signature (before revealing anything about the body), then the body.
+   * workspace, then signature (before revealing anything about the body), then the rate cap
+   * (only signed requests count, so nobody without the secret can use up a source's quota),
+   * then the body.
    */
   async ingest(
     rawBody: string | Uint8Array,
@@ -200,6 +205,10 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     if (!this.meta) return notFound();
     const verified = await verify({ headers, body: rawBody, secrets: this.secrets.valid(Date.now()) });
     if (!verified.ok) return failure("invalid_signature", SIGNATURE_MESSAGES[verified.reason]);
+    const admitted = this.ingestRate.admit(Date.now());
+    if (!admitted.ok) {
+      return retryLater("rate_limited", "this workspace's ingest request cap is reached; retry later", admitted.retryAfterSeconds);
+    }
 
     if (!prepared.ok) return prepared;
 

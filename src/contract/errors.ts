@@ -15,7 +15,9 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   internal: 500,
+  overloaded: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -42,11 +44,18 @@ export type Failure = {
   code: ErrorCode;
   message: string;
   issues?: ValidationIssue[];
+  /** Sent as `Retry-After` (`429 rate_limited`, `503 overloaded`). */
+  retryAfterSeconds?: number;
 };
 export type Result<T> = ({ ok: true } & T) | Failure;
 
 export function failure(code: ErrorCode, message: string, issues?: ValidationIssue[]): Failure {
   return issues ? { ok: false, code, message, issues } : { ok: false, code, message };
+}
+
+/** A failure the caller should retry after `retryAfterSeconds` (sent as `Retry-After`). */
+export function retryLater(code: "rate_limited" | "overloaded", message: string, retryAfterSeconds: number): Failure {
+  return { ok: false, code, message, retryAfterSeconds };
 }
 
 /** Flattens zod's issues into the contract's `{path, message}` list. */
