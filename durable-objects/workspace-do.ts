@@ -4,6 +4,7 @@ import { failure, retryLater, toValidationIssues, type Failure, type Result } fr
 import type { DeliveryOutcome, DeliveryRef } from "../src/contract/delivery-messages";
 import type { DeadLetter, PutSubscriberBody, SubscriberStatus } from "../src/contract/subscriber";
 import type { CreateReadKeyBody } from "../src/contract/keys";
+import type { AlertDestination, AlertDestinationCreated, PutAlertBody } from "../src/contract/alerts";
 import {
   DEFAULT_GRACE_SECONDS,
   DEFAULT_RETENTION_DAYS,
@@ -23,12 +24,16 @@ import {
   storedEventJson,
 } from "./event-log";
 import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
+import { AlertAdmin } from "./alerts/alert-admin";
+import { AlertOutbox } from "./alerts/alert-outbox";
+import { alertMigrations } from "./alerts/schema";
 import { deliveryMigrations } from "./delivery/schema";
 import { Dispatcher, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
 import { RecentEvents } from "./delivery/recent-events";
 import { SubscriberSecrets } from "./delivery/subscriber-secrets";
 import { SubscriberAdmin } from "./delivery/subscriber-admin";
 import { SubscriberStore, type Subscriber } from "./delivery/subscriber-store";
+import { SubscriberTransitions } from "./delivery/transitions";
 import { isFeedTask, LiveFeed } from "./feed/live-feed";
 import { IngestRateLimiter } from "./ingest/rate-limiter";
 import { feedMigrations } from "./feed/schema";
@@ -47,6 +52,7 @@ const MIGRATIONS: Migration[] = [
   ...deliveryMigrations,
   ...readKeyMigrations,
   ...feedMigrations,
+  ...alertMigrations,
 ];
 
 /** How often the retention sweep runs. */
@@ -64,6 +70,7 @@ const SIGNATURE_MESSAGES = {
 
 const notFound = (): Failure => failure("workspace_not_found", "workspace does not exist");
 const subscriberNotFound = (): Failure => failure("subscriber_not_found", "subscriber does not exist");
+const alertNotFound = (): Failure => failure("alert_not_found", "alert destination does not exist");
 
 /**
  * One workspace: its settings, ingress secrets and ordered event log, in SQLite. Every
@@ -82,6 +89,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   private readonly ingestRate: IngestRateLimiter;
   private readonly dispatcher: Dispatcher;
   private readonly subscriberAdmin: SubscriberAdmin;
+  private readonly alertOutbox: AlertOutbox;
+  private readonly alertAdmin: AlertAdmin;
   private readonly readKeys: ReadKeys;
   private readonly feed: LiveFeed;
   /** In-memory copy of the `workspace` row; this object is its only writer. */
@@ -107,7 +116,10 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       workspaceId: () => this.meta?.workspaceId ?? "",
       head,
     });
-    this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.subscriberSecrets, this.dispatcher, head);
+    this.alertOutbox = new AlertOutbox(this.sql, () => this.meta?.workspaceId ?? "");
+    this.alertAdmin = new AlertAdmin(this.subscribers, this.subscriberSecrets);
+    const transitions = new SubscriberTransitions(this.alertOutbox, () => this.deliverAlertsSoon());
+    this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.subscriberSecrets, this.dispatcher, head, transitions);
     this.readKeys = new ReadKeys(this.sql, () => this.meta?.workspaceId);
     this.feed = new LiveFeed(ctx, this.sql, this.alarms, () =>
       this.meta ? { workspaceId: this.meta.workspaceId, head: this.meta.head } : undefined,
@@ -171,6 +183,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.subscribers.forget();
     this.subscriberSecrets.forget();
     this.alarms.forget();
+    this.alertOutbox.forget();
     this.recentEvents.clear();
     this.waiters.wake();
     this.feed.closeAll();
@@ -318,7 +331,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
 
   async listSubscribers(): Promise<Result<{ body: { subscribers: SubscriberStatus[] } }>> {
     if (!this.meta) return notFound();
-    return { ok: true, body: { subscribers: this.subscribers.list().map((s) => this.subscriberAdmin.status(s)) } };
+    return { ok: true, body: { subscribers: this.subscribers.listOf("events").map((s) => this.subscriberAdmin.status(s)) } };
   }
 
   async deleteSubscriber(subscriberId: string): Promise<Result<object>> {
@@ -336,6 +349,14 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     return this.withSubscriber(subscriberId, (s) => this.subscriberAdmin.resume(s));
   }
 
+  async disableSubscriber(subscriberId: string): Promise<Result<{ body: SubscriberStatus }>> {
+    return this.withSubscriber(subscriberId, (s) => this.subscriberAdmin.disable(s, Date.now()));
+  }
+
+  async enableSubscriber(subscriberId: string): Promise<Result<{ body: SubscriberStatus }>> {
+    return this.withSubscriber(subscriberId, (s) => this.subscriberAdmin.enable(s));
+  }
+
   async replaySubscriber(subscriberId: string, afterVersion: number): Promise<Result<{ body: SubscriberStatus }>> {
     return this.withSubscriber(subscriberId, (s) => this.subscriberAdmin.replay(s, afterVersion));
   }
@@ -351,6 +372,44 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       this.subscriberSecrets.of(subscriberId).rotate(now, graceSeconds),
     );
     return { ok: true, body: { secret: rotated.secret, previousValidUntil: rotated.previousValidUntil } };
+  }
+
+  // ─── Alert destinations (contract §9) ───────────────────────────────────────────────
+
+  /** PUT: creates a destination (its secret is returned this once) or updates it. */
+  async putAlert(
+    alertId: string,
+    body: PutAlertBody,
+  ): Promise<Result<{ created: boolean; body: AlertDestination | AlertDestinationCreated }>> {
+    if (!this.meta) return notFound();
+    const result = this.ctx.storage.transactionSync(() =>
+      this.alertAdmin.put(alertId, body, this.alertOutbox.head(), Date.now()),
+    );
+    return result.created
+      ? { ok: true, created: true, body: { ...result.destination, secret: result.secret } }
+      : { ok: true, created: false, body: result.destination };
+  }
+
+  async listAlerts(): Promise<Result<{ body: { alerts: AlertDestination[] } }>> {
+    if (!this.meta) return notFound();
+    return { ok: true, body: { alerts: this.alertAdmin.list() } };
+  }
+
+  async deleteAlert(alertId: string): Promise<Result<object>> {
+    if (!this.meta) return notFound();
+    const removed = this.ctx.storage.transactionSync(() => this.alertAdmin.remove(alertId));
+    return removed ? { ok: true } : alertNotFound();
+  }
+
+  /**
+   * Alerts are recorded inside the transaction of their transition; their delivery starts
+   * right after it, outside, so a transition never waits on (or re-enters) another
+   * subscriber's batch.
+   */
+  private deliverAlertsSoon(): void {
+    queueMicrotask(() => {
+      for (const destination of this.subscribers.listOf("alerts")) this.dispatcher.kick(destination);
+    });
   }
 
   /** Runs a change on one subscriber, then starts its next batch if it can go. */
@@ -413,10 +472,10 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
    * above it. Subscribers raise the bar here (they still need events after their cursor).
    */
   protected retentionFloor(): number {
+    // Disabled subscribers hold events back too, up to the cap, as paused ones do: enabling
+    // one resumes from its cursor, and its events should still be there (contract §9).
     let floor = Number.MAX_SAFE_INTEGER;
-    for (const s of this.subscribers.list()) {
-      if (s.state !== "disabled") floor = Math.min(floor, s.cursor + 1);
-    }
+    for (const s of this.subscribers.listOf("events")) floor = Math.min(floor, s.cursor + 1);
     return floor;
   }
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError } from "./http/errors";
+import { alertRoutes } from "./routes/alerts";
 import { eventRoutes } from "./routes/events";
 import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
@@ -15,6 +16,7 @@ export const app = new Hono<AppEnv>()
   .route("/", eventRoutes)
   .route("/", subscriberRoutes)
   .route("/", keyRoutes)
+  .route("/", alertRoutes)
   .route("/", feedRoutes)
   .notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
   .onError(handleError);

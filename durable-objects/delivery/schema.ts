@@ -46,4 +46,24 @@ export const deliveryMigrations: Migration[] = [
       sql`CREATE INDEX dead_letters_by_subscriber ON dead_letters (subscriber_id, created_at)`;
     },
   },
+  {
+    name: "delivery/0002-protection",
+    up: (sql) => {
+      // Contract §9: rate limit, auto-disable and why a subscriber is disabled. `channel`
+      // tells event subscribers from alert destinations, which ride the same machinery.
+      // failing_since is when the failures since the last success began (auto-disable);
+      // failing_alerted whether subscriber.failing went out (so recovered follows it once).
+      sql`ALTER TABLE subscribers ADD COLUMN channel TEXT NOT NULL DEFAULT 'events'`;
+      sql`ALTER TABLE subscribers ADD COLUMN rate_limit_eps REAL`;
+      sql`ALTER TABLE subscribers ADD COLUMN disable_after_failing_hours REAL NOT NULL DEFAULT 120`;
+      sql`ALTER TABLE subscribers ADD COLUMN disabled_reason TEXT`;
+      sql`ALTER TABLE subscribers ADD COLUMN failing_since INTEGER`;
+      sql`ALTER TABLE subscribers ADD COLUMN failing_alerted INTEGER NOT NULL DEFAULT 0`;
+      // Before this migration only a 410 or the admin disabled a subscriber.
+      sql`UPDATE subscribers SET disabled_reason =
+            CASE WHEN json_extract(last_error_json, '$.status') = 410 THEN 'gone' ELSE 'manual' END
+          WHERE state = 'disabled'`;
+      sql`UPDATE subscribers SET failing_since = inflight_first_failed_at WHERE consecutive_failures > 0`;
+    },
+  },
 ];

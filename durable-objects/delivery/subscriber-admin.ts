@@ -1,13 +1,18 @@
 import type { Failure } from "../../src/contract/errors";
 import { failure } from "../../src/contract/errors";
-import type { PutSubscriberBody, SubscriberStatus } from "../../src/contract/subscriber";
+import {
+  DEFAULT_DISABLE_AFTER_FAILING_HOURS,
+  type PutSubscriberBody,
+  type SubscriberStatus,
+} from "../../src/contract/subscriber";
 import type { Sql } from "../sql";
 import { countMatching } from "./batches";
 import type { Dispatcher } from "./dispatcher";
 import type { SubscriberSecrets } from "./subscriber-secrets";
+import type { SubscriberTransitions } from "./transitions";
 import type { Subscriber, SubscriberStore } from "./subscriber-store";
 
-/** Admin operations on subscribers (contract §4), on top of the store and the dispatcher. */
+/** Admin operations on subscribers (contract §4, §9), on top of the store and the dispatcher. */
 export class SubscriberAdmin {
   constructor(
     private readonly sql: Sql,
@@ -15,6 +20,7 @@ export class SubscriberAdmin {
     private readonly secrets: SubscriberSecrets,
     private readonly dispatcher: Dispatcher,
     private readonly head: () => number,
+    private readonly transitions: SubscriberTransitions,
   ) {}
 
   status(s: Subscriber): SubscriberStatus {
@@ -27,7 +33,10 @@ export class SubscriberAdmin {
       excludeOrigins: s.excludeOrigins,
       maxBatchSize: s.maxBatchSize,
       onExhausted: s.onExhausted,
+      rateLimit: s.rateLimit,
+      disableAfterFailingHours: s.disableAfterFailingHours,
       state: s.state,
+      disabledReason: s.state === "disabled" ? s.disabledReason : null,
       cursor: s.cursor,
       head,
       lag: countMatching(this.sql, s, s.cursor),
@@ -59,18 +68,24 @@ export class SubscriberAdmin {
       if (typeof cursor !== "number") return cursor;
       const subscriber: Subscriber = {
         id,
+        channel: "events",
         kind: body.kind,
         url: body.url,
         filter: body.filter ?? null,
         excludeOrigins: body.excludeOrigins ?? [],
         maxBatchSize: body.maxBatchSize ?? 100,
         onExhausted: body.onExhausted ?? (body.kind === "convex" ? "pause" : "dead-letter"),
+        rateLimit: body.rateLimit ?? null,
+        disableAfterFailingHours: body.disableAfterFailingHours ?? DEFAULT_DISABLE_AFTER_FAILING_HOURS,
         state: body.enabled === false ? "disabled" : "active",
+        disabledReason: body.enabled === false ? "manual" : null,
         cursor,
         inFlight: null,
         lastSuccessAt: null,
         lastError: null,
         consecutiveFailures: 0,
+        failingSince: null,
+        failingAlerted: false,
         createdAt: now,
       };
       this.store.save(subscriber);
@@ -78,15 +93,7 @@ export class SubscriberAdmin {
       return { created: true, subscriber, secret };
     }
     // `start` applies only at creation; everything else given replaces the stored value.
-    let state = existing.state;
-    let inFlight = existing.inFlight;
-    if (body.enabled === false) {
-      state = "disabled";
-      inFlight = null;
-    } else if (body.enabled === true && state === "disabled") {
-      state = "active";
-    }
-    const subscriber: Subscriber = {
+    const settings: Subscriber = {
       ...existing,
       kind: body.kind,
       url: body.url,
@@ -94,11 +101,37 @@ export class SubscriberAdmin {
       excludeOrigins: body.excludeOrigins ?? existing.excludeOrigins,
       maxBatchSize: body.maxBatchSize ?? existing.maxBatchSize,
       onExhausted: body.onExhausted ?? existing.onExhausted,
-      state,
-      inFlight,
+      rateLimit: body.rateLimit === undefined ? existing.rateLimit : body.rateLimit,
+      disableAfterFailingHours: body.disableAfterFailingHours ?? existing.disableAfterFailingHours,
     };
+    let subscriber = settings;
+    if (body.enabled === false) subscriber = this.transitions.disabled(settings, "manual", now);
+    else if (body.enabled === true) subscriber = this.enabled(settings);
     this.store.save(subscriber);
     return { created: false, subscriber };
+  }
+
+  /** `subscriber` active again from its cursor, with a clean failure record. */
+  private enabled(s: Subscriber): Subscriber {
+    if (s.state !== "disabled") return s;
+    return { ...s, state: "active", disabledReason: null, inFlight: null, consecutiveFailures: 0, failingSince: null };
+  }
+
+  /**
+   * Disables with reason "manual": the batch is dropped (an outcome still on its way is then
+   * stale) and the cursor kept, so enabling resumes where delivery stopped. An already
+   * disabled subscriber keeps its first reason.
+   */
+  disable(s: Subscriber, now: number): Subscriber {
+    const next = this.transitions.disabled(s, "manual", now);
+    this.store.save(next);
+    return next;
+  }
+
+  enable(s: Subscriber): Subscriber {
+    const next = this.enabled(s);
+    this.store.save(next);
+    return next;
   }
 
   private startCursor(start: PutSubscriberBody["start"]): number | Failure {
@@ -122,8 +155,8 @@ export class SubscriberAdmin {
   }
 
   resume(s: Subscriber): Subscriber {
-    const next: Subscriber =
-      s.state === "paused" || s.state === "disabled" ? { ...s, state: "active", inFlight: null } : s;
+    // Resuming a disabled subscriber enables it, as it did before `enable` existed.
+    const next: Subscriber = s.state === "disabled" ? this.enabled(s) : s.state === "paused" ? { ...s, state: "active", inFlight: null } : s;
     this.store.save(next);
     return next;
   }

@@ -1,27 +1,44 @@
 import type {
   DeliveryError,
+  DisabledReason,
   OnExhausted,
+  RateLimit,
   SubscriberFilter,
   SubscriberKind,
   SubscriberState,
 } from "../../src/contract/subscriber";
 import type { Sql } from "../sql";
 
+/**
+ * What a subscriber is delivered: the workspace's events, or (for an alert destination, which
+ * rides the same batches, retries and watchdog) the workspace's operational alerts.
+ */
+export type Channel = "events" | "alerts";
+
 /** A subscriber as the dispatcher works with it. */
 export type Subscriber = {
   id: string;
+  channel: Channel;
   kind: SubscriberKind;
   url: string;
+  /** For an alert destination, `eventTypes` holds the alert types it wants. */
   filter: SubscriberFilter | null;
   excludeOrigins: string[];
   maxBatchSize: number;
   onExhausted: OnExhausted;
+  rateLimit: RateLimit | null;
+  disableAfterFailingHours: number;
   state: SubscriberState;
+  disabledReason: DisabledReason | null;
   cursor: number;
   inFlight: InFlight | null;
   lastSuccessAt: number | null;
   lastError: DeliveryError | null;
   consecutiveFailures: number;
+  /** When the failures since the last success began; null while the last attempt succeeded. */
+  failingSince: number | null;
+  /** True once `subscriber.failing` went out, until `subscriber.recovered` does. */
+  failingAlerted: boolean;
   createdAt: number;
 };
 
@@ -39,6 +56,12 @@ export type InFlight = {
 
 type SubscriberRow = {
   id: string;
+  channel: string;
+  rate_limit_eps: number | null;
+  disable_after_failing_hours: number;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  failing_alerted: number;
   kind: string;
   url: string;
   filter_json: string | null;
@@ -65,13 +88,17 @@ type SubscriberRow = {
 function fromRow(row: SubscriberRow): Subscriber {
   return {
     id: row.id,
+    channel: row.channel as Channel,
     kind: row.kind as SubscriberKind,
     url: row.url,
     filter: row.filter_json ? (JSON.parse(row.filter_json) as SubscriberFilter) : null,
     excludeOrigins: JSON.parse(row.exclude_origins_json) as string[],
     maxBatchSize: row.max_batch_size,
     onExhausted: row.on_exhausted as OnExhausted,
+    rateLimit: row.rate_limit_eps === null ? null : { eventsPerSecond: row.rate_limit_eps },
+    disableAfterFailingHours: row.disable_after_failing_hours,
     state: row.state as SubscriberState,
+    disabledReason: row.disabled_reason as DisabledReason | null,
     cursor: row.cursor,
     inFlight:
       row.inflight_id === null
@@ -90,6 +117,8 @@ function fromRow(row: SubscriberRow): Subscriber {
     lastSuccessAt: row.last_success_at,
     lastError: row.last_error_json ? (JSON.parse(row.last_error_json) as DeliveryError) : null,
     consecutiveFailures: row.consecutive_failures,
+    failingSince: row.failing_since,
+    failingAlerted: row.failing_alerted === 1,
     createdAt: row.created_at,
   };
 }
@@ -114,28 +143,37 @@ export class SubscriberStore {
     return this.all().get(id);
   }
 
+  /** Every subscriber of both channels: what the dispatcher moves along. */
   list(): Subscriber[] {
     return [...this.all().values()];
   }
 
+  /** The subscribers of one channel, in id order. */
+  listOf(channel: Channel): Subscriber[] {
+    return this.list().filter((s) => s.channel === channel);
+  }
+
+  /** How many event subscribers the workspace has (alert destinations are not subscribers). */
   count(): number {
-    return this.all().size;
+    return this.listOf("events").length;
   }
 
   /** Writes the whole subscriber (insert or replace). */
   save(s: Subscriber): void {
     const f = s.inFlight;
     this.sql`INSERT OR REPLACE INTO subscribers (
-        id, kind, url, filter_json, exclude_origins_json, max_batch_size, on_exhausted, state, cursor,
+        id, channel, kind, url, filter_json, exclude_origins_json, max_batch_size, on_exhausted,
+        rate_limit_eps, disable_after_failing_hours, state, disabled_reason, cursor,
         inflight_id, inflight_from, inflight_to, inflight_prev, inflight_attempt, inflight_phase,
         inflight_next_attempt_at, inflight_lease_until, inflight_first_failed_at,
-        last_success_at, last_error_json, consecutive_failures, created_at)
-      VALUES (${s.id}, ${s.kind}, ${s.url}, ${s.filter ? JSON.stringify(s.filter) : null},
-        ${JSON.stringify(s.excludeOrigins)}, ${s.maxBatchSize}, ${s.onExhausted}, ${s.state}, ${s.cursor},
+        last_success_at, last_error_json, consecutive_failures, failing_since, failing_alerted, created_at)
+      VALUES (${s.id}, ${s.channel}, ${s.kind}, ${s.url}, ${s.filter ? JSON.stringify(s.filter) : null},
+        ${JSON.stringify(s.excludeOrigins)}, ${s.maxBatchSize}, ${s.onExhausted},
+        ${s.rateLimit?.eventsPerSecond ?? null}, ${s.disableAfterFailingHours}, ${s.state}, ${s.disabledReason}, ${s.cursor},
         ${f?.id ?? null}, ${f?.fromVersion ?? null}, ${f?.toVersion ?? null}, ${f?.prevVersion ?? null},
         ${f?.attempt ?? null}, ${f?.phase ?? null}, ${f?.nextAttemptAt ?? null}, ${f?.leaseUntil ?? null},
         ${f?.firstFailedAt ?? null}, ${s.lastSuccessAt}, ${s.lastError ? JSON.stringify(s.lastError) : null},
-        ${s.consecutiveFailures}, ${s.createdAt})`;
+        ${s.consecutiveFailures}, ${s.failingSince}, ${s.failingAlerted ? 1 : 0}, ${s.createdAt})`;
     this.all().set(s.id, s);
   }
 
@@ -147,13 +185,14 @@ export class SubscriberStore {
     // A subscriber deleted meanwhile stays deleted, in SQLite and here.
     if (!this.all().has(s.id)) return;
     const f = s.inFlight;
-    this.sql`UPDATE subscribers SET state = ${s.state}, cursor = ${s.cursor},
+    this.sql`UPDATE subscribers SET state = ${s.state}, disabled_reason = ${s.disabledReason}, cursor = ${s.cursor},
         inflight_id = ${f?.id ?? null}, inflight_from = ${f?.fromVersion ?? null}, inflight_to = ${f?.toVersion ?? null},
         inflight_prev = ${f?.prevVersion ?? null}, inflight_attempt = ${f?.attempt ?? null},
         inflight_phase = ${f?.phase ?? null}, inflight_next_attempt_at = ${f?.nextAttemptAt ?? null},
         inflight_lease_until = ${f?.leaseUntil ?? null}, inflight_first_failed_at = ${f?.firstFailedAt ?? null},
         last_success_at = ${s.lastSuccessAt}, last_error_json = ${s.lastError ? JSON.stringify(s.lastError) : null},
-        consecutive_failures = ${s.consecutiveFailures}
+        consecutive_failures = ${s.consecutiveFailures}, failing_since = ${s.failingSince},
+        failing_alerted = ${s.failingAlerted ? 1 : 0}
       WHERE id = ${s.id}`;
     this.all().set(s.id, s);
   }

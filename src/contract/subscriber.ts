@@ -25,6 +25,21 @@ export type StartPosition = z.infer<typeof StartPosition>;
 
 export const MAX_DELIVERY_BATCH = 100;
 
+/** Contract §9: at most `eventsPerSecond` events a second, averaged over any 10 s. */
+export const RateLimit = z.object({ eventsPerSecond: z.number().positive().max(10_000) }).strict();
+export type RateLimit = z.infer<typeof RateLimit>;
+
+/** Svix's default: five days of failure without a single success. `0` means never. */
+export const DEFAULT_DISABLE_AFTER_FAILING_HOURS = 120;
+/**
+ * Hours may be fractional (a test can ask for a few seconds); a year is the most that still
+ * means something for a delivery retried at most 72 h per batch.
+ */
+export const DisableAfterFailingHours = z.number().min(0).max(8760);
+
+export const DisabledReason = z.enum(["gone", "failing", "manual"]);
+export type DisabledReason = z.infer<typeof DisabledReason>;
+
 /** `PUT …/subscribers/{id}` (contract §4). URL rules are checked separately (they depend on vars). */
 export const PutSubscriberBody = z
   .object({
@@ -36,6 +51,8 @@ export const PutSubscriberBody = z
     maxBatchSize: z.number().int().min(1).max(MAX_DELIVERY_BATCH).optional(),
     onExhausted: OnExhausted.optional(),
     enabled: z.boolean().optional(),
+    rateLimit: RateLimit.nullable().optional(),
+    disableAfterFailingHours: DisableAfterFailingHours.optional(),
   })
   .strict();
 export type PutSubscriberBody = z.infer<typeof PutSubscriberBody>;
@@ -63,7 +80,10 @@ export const SubscriberStatus = z.object({
   excludeOrigins: z.array(z.string()),
   maxBatchSize: z.number().int(),
   onExhausted: OnExhausted,
+  rateLimit: RateLimit.nullable(),
+  disableAfterFailingHours: z.number(),
   state: SubscriberState,
+  disabledReason: DisabledReason.nullable(),
   cursor: z.number().int(),
   head: z.number().int(),
   lag: z.number().int(),

@@ -59,6 +59,14 @@ export const subscriberRoutes = new Hono<AppEnv>()
     const { stub, subscriberId } = subscriberFromPath(c);
     return c.json(unwrap(await stub.resumeSubscriber(subscriberId)).body);
   })
+  .post(`${SUBSCRIBER}/disable`, async (c) => {
+    const { stub, subscriberId } = subscriberFromPath(c);
+    return c.json(unwrap(await stub.disableSubscriber(subscriberId)).body);
+  })
+  .post(`${SUBSCRIBER}/enable`, async (c) => {
+    const { stub, subscriberId } = subscriberFromPath(c);
+    return c.json(unwrap(await stub.enableSubscriber(subscriberId)).body);
+  })
   .post(`${SUBSCRIBER}/secret/rotate`, async (c) => {
     const { stub, subscriberId } = subscriberFromPath(c);
     const body = await jsonBody(c, RotateSubscriberSecretBody);

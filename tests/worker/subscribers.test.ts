@@ -162,17 +162,26 @@ describe("retention with subscribers", () => {
     expect((await getWorkspace(ws)).eventCount).toBe(0);
   });
 
-  it("deletes old events once no subscriber needs them", async () => {
+  it("keeps old events for a disabled subscriber up to the retention cap, and frees them once it is deleted", async () => {
     const { workspaceId: ws, ingressSecret } = await createWorkspace({ retentionDays: 1 });
-    await expectStatus(await putSubscriber(ws, "gone", { kind: "webhook", url: HOOK, start: "beginning", enabled: false }), 201);
+    await expectStatus(await putSubscriber(ws, "off", { kind: "webhook", url: HOOK, start: "beginning", enabled: false }), 201);
     await ingest(ws, ingressSecret, makeEvents(3));
     const stub = workspaceStub(ws);
-    await runInDurableObject(stub, (_i, state) => {
-      state.storage.sql.exec("UPDATE events SET received_at = ?", Date.now() - 2 * 86_400_000);
-      state.storage.sql.exec("UPDATE alarm_tasks SET due_at = 0 WHERE name = 'retention'");
-    });
-    await runDurableObjectAlarm(stub);
-    // A disabled subscriber holds nothing back.
+    const sweepWithEventsAged = (days: number) =>
+      runInDurableObject(stub, (_i, state) => {
+        state.storage.sql.exec("UPDATE events SET received_at = ?", Date.now() - days * 86_400_000);
+        state.storage.sql.exec("UPDATE alarm_tasks SET due_at = 0 WHERE name = 'retention'");
+      }).then(() => runDurableObjectAlarm(stub));
+    await sweepWithEventsAged(2);
+    // Enabling it later resumes from its cursor, so its events are still there (Outpost #611).
+    expect(await readAll(ws)).toHaveLength(3);
+    // Past RELAY_MAX_RETENTION_DAYS (30) the cap holds for everyone.
+    await sweepWithEventsAged(31);
+    expect(await readAll(ws)).toHaveLength(0);
+
+    await ingest(ws, ingressSecret, makeEvents(2));
+    await expectStatus(await relayFetch(subscriberPath(ws, "off"), { method: "DELETE" }), 204);
+    await sweepWithEventsAged(2);
     expect(await readAll(ws)).toHaveLength(0);
   });
 });
