@@ -4,6 +4,8 @@ import { failure, toValidationIssues, type Failure, type Result } from "../src/c
 import type { DeliveryOutcome, DeliveryRef } from "../src/contract/delivery-messages";
 import type { DeadLetter, PutSubscriberBody, SubscriberStatus } from "../src/contract/subscriber";
 import type { CreateReadKeyBody } from "../src/contract/keys";
+import type { AttemptQuery, DeliveryAttemptPage } from "../src/contract/attempts";
+import type { StatsWindow, WorkspaceStats } from "../src/contract/stats";
 import {
   DEFAULT_GRACE_SECONDS,
   DEFAULT_RETENTION_DAYS,
@@ -23,6 +25,11 @@ import {
   storedEventJson,
 } from "./event-log";
 import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
+import { AttemptLog, type AttemptRecord } from "./attempts/attempt-log";
+import { attemptLogMigrations } from "./attempts/schema";
+import { statsMigrations } from "./stats/schema";
+import { WorkspaceStatsLog } from "./stats/workspace-stats";
+import type { DeliveryObserver, FinishedAttempt } from "./delivery/observer";
 import { deliveryMigrations } from "./delivery/schema";
 import { Dispatcher, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
 import { RecentEvents } from "./delivery/recent-events";
@@ -46,6 +53,8 @@ const MIGRATIONS: Migration[] = [
   ...deliveryMigrations,
   ...readKeyMigrations,
   ...feedMigrations,
+  ...attemptLogMigrations,
+  ...statsMigrations,
 ];
 
 /** How often the retention sweep runs. */
@@ -82,6 +91,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   private readonly subscriberAdmin: SubscriberAdmin;
   private readonly readKeys: ReadKeys;
   private readonly feed: LiveFeed;
+  private readonly attemptLog: AttemptLog;
+  private readonly stats: WorkspaceStatsLog;
   /** In-memory copy of the `workspace` row; this object is its only writer. */
   private meta: WorkspaceMeta | undefined;
 
@@ -92,6 +103,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.alarms = new AlarmTasks(this.sql, ctx.storage);
     this.subscribers = new SubscriberStore(this.sql);
     this.subscriberSecrets = new SubscriberSecrets(this.sql);
+    this.attemptLog = new AttemptLog(this.sql);
+    this.stats = new WorkspaceStatsLog(this.sql);
     const head = () => this.meta?.head ?? 0;
     this.dispatcher = new Dispatcher({
       sql: this.sql,
@@ -103,6 +116,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       env,
       workspaceId: () => this.meta?.workspaceId ?? "",
       head,
+      observer: this.deliveryObserver(),
     });
     this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.subscriberSecrets, this.dispatcher, head);
     this.readKeys = new ReadKeys(this.sql, () => this.meta?.workspaceId);
@@ -168,6 +182,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.subscribers.forget();
     this.subscriberSecrets.forget();
     this.alarms.forget();
+    this.attemptLog.forget();
+    this.stats.forget();
     this.recentEvents.clear();
     this.waiters.wake();
     this.feed.closeAll();
@@ -210,6 +226,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     const appended = this.ctx.storage.transactionSync(() => {
       const result = appendEvents(this.sql, prepared.batch, before, now);
       if (result.appended > 0) writeLogCounters(this.sql, result.counters);
+      this.stats.ingested(now, { appended: result.appended, duplicates: result.results.length - result.appended });
       return result;
     });
     this.meta = { ...before, ...appended.counters };
@@ -315,7 +332,11 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   async deleteSubscriber(subscriberId: string): Promise<Result<object>> {
     if (!this.meta) return notFound();
     if (!this.subscribers.get(subscriberId)) return subscriberNotFound();
-    this.ctx.storage.transactionSync(() => this.subscriberAdmin.remove(subscriberId));
+    this.ctx.storage.transactionSync(() => {
+      this.subscriberAdmin.remove(subscriberId);
+      this.attemptLog.removeSubscriber(subscriberId);
+    });
+    this.stats.forgetSubscriber(subscriberId);
     return { ok: true };
   }
 
@@ -384,7 +405,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
 
   async reportOutcome(ref: DeliveryRef, outcome: DeliveryOutcome): Promise<"applied" | "stale"> {
     if (!this.meta) return "stale";
-    return this.dispatcher.applyOutcome(ref, outcome);
+    return this.dispatcher.applyOutcome(ref, outcome, "queue");
   }
 
   /** A retry message ended in the queue's dead-letter queue: record it; the watchdog re-sends. */
@@ -395,6 +416,36 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     );
     this.dispatcher.noteLostRetry(ref);
     await this.dispatcher.armWatchdog();
+  }
+
+  // ─── Operator views (contract §8) ───────────────────────────────────────────────────
+
+  async listAttempts(subscriberId: string, query: AttemptQuery): Promise<Result<{ body: DeliveryAttemptPage }>> {
+    if (!this.meta) return notFound();
+    if (!this.subscribers.get(subscriberId)) return subscriberNotFound();
+    return { ok: true, body: this.attemptLog.page(subscriberId, query) };
+  }
+
+  async workspaceStats(window: StatsWindow): Promise<Result<{ body: WorkspaceStats }>> {
+    if (!this.meta) return notFound();
+    return { ok: true, body: this.stats.report(window, Date.now()) };
+  }
+
+  /** Delivery's reports, called inside the transaction that applies each outcome. */
+  private deliveryObserver(): DeliveryObserver {
+    return {
+      attemptFinished: (attempt, now) => {
+        if (attempt.outcome.kind !== "success") this.stats.failedAttempt(attempt.outcome.at);
+        this.recordAttempt(toAttemptRecord(attempt), now);
+      },
+      acknowledged: (subscriberId, events, ackAt, from) => this.stats.acknowledged(subscriberId, events, ackAt, from),
+      deadLettered: (_subscriberId, events, now) => this.stats.deadLettered(now, events),
+    };
+  }
+
+  /** Appends to the attempt log. A hook, so the fan-out benchmark can measure the log's cost. */
+  protected recordAttempt(record: AttemptRecord, now: number): void {
+    this.attemptLog.record(record, now);
   }
 
   // ─── Retention ──────────────────────────────────────────────────────────────────────
@@ -456,4 +507,16 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     if (deleted > 0) this.recentEvents.clear(meta.head);
     return deleted;
   }
+}
+
+function toAttemptRecord({ outcome, ...attempt }: FinishedAttempt): AttemptRecord {
+  return {
+    ...attempt,
+    startedAt: outcome.startedAt,
+    durationMs: Math.max(0, outcome.at - outcome.startedAt),
+    outcome: outcome.kind,
+    status: outcome.status,
+    responseBody: outcome.responseBody,
+    error: outcome.kind === "success" ? null : outcome.message,
+  };
 }

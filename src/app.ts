@@ -5,6 +5,7 @@ import { eventRoutes } from "./routes/events";
 import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
 import { keyRoutes } from "./routes/keys";
+import { operatorViewRoutes } from "./routes/operator-views";
 import { subscriberRoutes } from "./routes/subscribers";
 import { workspaceRoutes } from "./routes/workspaces";
 
@@ -16,5 +17,6 @@ export const app = new Hono<AppEnv>()
   .route("/", subscriberRoutes)
   .route("/", keyRoutes)
   .route("/", feedRoutes)
+  .route("/", operatorViewRoutes)
   .notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
   .onError(handleError);
