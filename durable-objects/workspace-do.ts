@@ -5,6 +5,8 @@ import type { DeliveryOutcome, DeliveryRef } from "../src/contract/delivery-mess
 import type { DeadLetter, PutSubscriberBody, SubscriberStatus } from "../src/contract/subscriber";
 import type { CreateReadKeyBody } from "../src/contract/keys";
 import type { AlertDestination, AlertDestinationCreated, PutAlertBody } from "../src/contract/alerts";
+import type { AttemptQuery, DeliveryAttemptPage } from "../src/contract/attempts";
+import type { StatsWindow, WorkspaceStats } from "../src/contract/stats";
 import {
   DEFAULT_GRACE_SECONDS,
   DEFAULT_RETENTION_DAYS,
@@ -27,6 +29,11 @@ import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
 import { AlertAdmin } from "./alerts/alert-admin";
 import { AlertOutbox } from "./alerts/alert-outbox";
 import { alertMigrations } from "./alerts/schema";
+import { AttemptLog, type AttemptRecord } from "./attempts/attempt-log";
+import { attemptLogMigrations } from "./attempts/schema";
+import { statsMigrations } from "./stats/schema";
+import { WorkspaceStatsLog } from "./stats/workspace-stats";
+import type { DeliveryObserver, FinishedAttempt } from "./delivery/observer";
 import { deliveryMigrations } from "./delivery/schema";
 import { Dispatcher, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
 import { RecentEvents } from "./delivery/recent-events";
@@ -53,6 +60,8 @@ const MIGRATIONS: Migration[] = [
   ...readKeyMigrations,
   ...feedMigrations,
   ...alertMigrations,
+  ...attemptLogMigrations,
+  ...statsMigrations,
 ];
 
 /** How often the retention sweep runs. */
@@ -93,6 +102,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   private readonly alertAdmin: AlertAdmin;
   private readonly readKeys: ReadKeys;
   private readonly feed: LiveFeed;
+  private readonly attemptLog: AttemptLog;
+  private readonly stats: WorkspaceStatsLog;
   /** In-memory copy of the `workspace` row; this object is its only writer. */
   private meta: WorkspaceMeta | undefined;
 
@@ -104,6 +115,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.subscribers = new SubscriberStore(this.sql);
     this.subscriberSecrets = new SubscriberSecrets(this.sql);
     this.ingestRate = new IngestRateLimiter(ingestRequestsPerMinute(env));
+    this.attemptLog = new AttemptLog(this.sql);
+    this.stats = new WorkspaceStatsLog(this.sql);
     const head = () => this.meta?.head ?? 0;
     this.dispatcher = new Dispatcher({
       sql: this.sql,
@@ -115,6 +128,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       env,
       workspaceId: () => this.meta?.workspaceId ?? "",
       head,
+      observer: this.deliveryObserver(),
     });
     this.alertOutbox = new AlertOutbox(this.sql, () => this.meta?.workspaceId ?? "");
     this.alertAdmin = new AlertAdmin(this.subscribers, this.subscriberSecrets);
@@ -184,6 +198,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.subscriberSecrets.forget();
     this.alarms.forget();
     this.alertOutbox.forget();
+    this.attemptLog.forget();
+    this.stats.forget();
     this.recentEvents.clear();
     this.waiters.wake();
     this.feed.closeAll();
@@ -232,6 +248,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     const appended = this.ctx.storage.transactionSync(() => {
       const result = appendEvents(this.sql, prepared.batch, before, now);
       if (result.appended > 0) writeLogCounters(this.sql, result.counters);
+      this.stats.ingested(now, { appended: result.appended, duplicates: result.results.length - result.appended });
       return result;
     });
     this.meta = { ...before, ...appended.counters };
@@ -337,7 +354,11 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   async deleteSubscriber(subscriberId: string): Promise<Result<object>> {
     if (!this.meta) return notFound();
     if (!this.subscribers.get(subscriberId)) return subscriberNotFound();
-    this.ctx.storage.transactionSync(() => this.subscriberAdmin.remove(subscriberId));
+    this.ctx.storage.transactionSync(() => {
+      this.subscriberAdmin.remove(subscriberId);
+      this.attemptLog.removeSubscriber(subscriberId);
+    });
+    this.stats.forgetSubscriber(subscriberId);
     return { ok: true };
   }
 
@@ -452,7 +473,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
 
   async reportOutcome(ref: DeliveryRef, outcome: DeliveryOutcome): Promise<"applied" | "stale"> {
     if (!this.meta) return "stale";
-    return this.dispatcher.applyOutcome(ref, outcome);
+    return this.dispatcher.applyOutcome(ref, outcome, "queue");
   }
 
   /** A retry message ended in the queue's dead-letter queue: record it; the watchdog re-sends. */
@@ -463,6 +484,36 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     );
     this.dispatcher.noteLostRetry(ref);
     await this.dispatcher.armWatchdog();
+  }
+
+  // ─── Operator views (contract §8) ───────────────────────────────────────────────────
+
+  async listAttempts(subscriberId: string, query: AttemptQuery): Promise<Result<{ body: DeliveryAttemptPage }>> {
+    if (!this.meta) return notFound();
+    if (!this.subscribers.get(subscriberId)) return subscriberNotFound();
+    return { ok: true, body: this.attemptLog.page(subscriberId, query) };
+  }
+
+  async workspaceStats(window: StatsWindow): Promise<Result<{ body: WorkspaceStats }>> {
+    if (!this.meta) return notFound();
+    return { ok: true, body: this.stats.report(window, Date.now()) };
+  }
+
+  /** Delivery's reports, called inside the transaction that applies each outcome. */
+  private deliveryObserver(): DeliveryObserver {
+    return {
+      attemptFinished: (attempt, now) => {
+        if (attempt.outcome.kind !== "success") this.stats.failedAttempt(attempt.outcome.at);
+        this.recordAttempt(toAttemptRecord(attempt), now);
+      },
+      acknowledged: (subscriberId, events, ackAt, from) => this.stats.acknowledged(subscriberId, events, ackAt, from),
+      deadLettered: (_subscriberId, events, now) => this.stats.deadLettered(now, events),
+    };
+  }
+
+  /** Appends to the attempt log. A hook, so the fan-out benchmark can measure the log's cost. */
+  protected recordAttempt(record: AttemptRecord, now: number): void {
+    this.attemptLog.record(record, now);
   }
 
   // ─── Retention ──────────────────────────────────────────────────────────────────────
@@ -524,4 +575,16 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     if (deleted > 0) this.recentEvents.clear(meta.head);
     return deleted;
   }
+}
+
+function toAttemptRecord({ outcome, ...attempt }: FinishedAttempt): AttemptRecord {
+  return {
+    ...attempt,
+    startedAt: outcome.startedAt,
+    durationMs: Math.max(0, outcome.at - outcome.startedAt),
+    outcome: outcome.kind,
+    status: outcome.status,
+    responseBody: outcome.responseBody,
+    error: outcome.kind === "success" ? null : outcome.message,
+  };
 }

@@ -6,6 +6,7 @@ import { eventRoutes } from "./routes/events";
 import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
 import { keyRoutes } from "./routes/keys";
+import { operatorViewRoutes } from "./routes/operator-views";
 import { subscriberRoutes } from "./routes/subscribers";
 import { workspaceRoutes } from "./routes/workspaces";
 
@@ -18,5 +19,6 @@ export const app = new Hono<AppEnv>()
   .route("/", keyRoutes)
   .route("/", alertRoutes)
   .route("/", feedRoutes)
+  .route("/", operatorViewRoutes)
   .notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
   .onError(handleError);

@@ -1,3 +1,4 @@
+import type { AttemptTrigger } from "../../src/contract/attempts";
 import type { DeliveryOutcome, DeliveryRef, DeliveryRequest } from "../../src/contract/delivery-messages";
 import type { DeliveryError } from "../../src/contract/subscriber";
 import { DELIVERY_TIMEOUT_MS } from "../../src/delivery/perform";
@@ -7,6 +8,7 @@ import type { StoredRow } from "../event-log";
 import type { Sql } from "../sql";
 import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
+import type { BatchEvent, DeliveryObserver } from "./observer";
 import type { RecentEvents } from "./recent-events";
 import type { SubscriberSecrets } from "./subscriber-secrets";
 import type { InFlight, Subscriber, SubscriberStore } from "./subscriber-store";
@@ -25,6 +27,7 @@ export type DispatcherDeps = {
   env: Env;
   workspaceId: () => string;
   head: () => number;
+  observer: DeliveryObserver;
 };
 
 export type PreparedAttempt =
@@ -38,6 +41,17 @@ const toError = (outcome: DeliveryOutcome): DeliveryError => ({
   message: outcome.message,
 });
 
+const isSuccess = (outcome: DeliveryOutcome) => outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+
+const batchEventsOf = (rows: readonly StoredRow[]): BatchEvent[] =>
+  rows.map((row) => ({ version: row.version, receivedAt: row.received_at }));
+
+/** A request ready to send, with the events it carries. */
+type BuiltRequest = { request: DeliveryRequest; events: BatchEvent[] };
+
+/** What settling an outcome left to do after its transaction: a retry to enqueue. */
+type Settled = { result: "applied" | "stale"; enqueue?: { ref: DeliveryRef; delaySeconds: number } };
+
 /**
  * Moves every subscriber through its batches: at most one batch in flight per subscriber, in
  * version order; the cursor moves only here, only after a 2xx or a dead letter. The first
@@ -48,6 +62,11 @@ const toError = (outcome: DeliveryOutcome): DeliveryError => ({
 export class Dispatcher {
   private readonly policy: RetryPolicy;
   readonly deadLetters: DeadLetters;
+  /**
+   * The events of each subscriber's batch as last built, so settling its outcome needs no
+   * query; after a restart (or for another batch) they are selected again.
+   */
+  private readonly sentEvents = new Map<string, { batchId: string; events: BatchEvent[] }>();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.policy = retryPolicy(deps.env);
@@ -104,35 +123,40 @@ export class Dispatcher {
       firstFailedAt: null,
     };
     this.save({ ...s, inFlight: batch });
-    this.sendInBackground(s.id, batch, rows);
+    this.sendInBackground(s.id, batch, "fast-path", rows);
   }
 
-  private sendInBackground(subscriberId: string, batch: InFlight, rows?: StoredRow[]): void {
-    this.sendNow(subscriberId, batch, rows).catch((err) => {
+  private sendInBackground(subscriberId: string, batch: InFlight, trigger: AttemptTrigger, rows?: StoredRow[]): void {
+    this.sendNow(subscriberId, batch, trigger, rows).catch((err) => {
       // The lease stays set, so the watchdog re-sends; log for the operator.
       console.error("delivery attempt failed unexpectedly", err instanceof Error ? err.message : String(err));
     });
   }
 
   /** Sends one attempt from the Durable Object through the DeliveryWorker and applies its outcome. */
-  private async sendNow(subscriberId: string, batch: InFlight, rows?: StoredRow[]): Promise<void> {
+  private async sendNow(subscriberId: string, batch: InFlight, trigger: AttemptTrigger, rows?: StoredRow[]): Promise<void> {
     const s = this.deps.store.get(subscriberId);
     if (!s) return;
-    const request = await this.buildRequest(s, batch, rows, Date.now());
-    if (!request) return;
-    await this.applyOutcome(this.refOf(s.id, batch), await this.deliverThroughWorker(request));
+    const built = await this.buildRequest(s, batch, rows, Date.now());
+    if (!built) return;
+    this.sentEvents.set(s.id, { batchId: batch.id, events: built.events });
+    await this.applyOutcome(this.refOf(s.id, batch), await this.deliverThroughWorker(built.request), trigger);
   }
 
   /** One attempt through the Worker's DeliveryWorker entrypoint; its failure is an outcome too. */
   private async deliverThroughWorker(request: DeliveryRequest): Promise<DeliveryOutcome> {
+    const startedAt = Date.now();
     try {
       return await this.deps.env.DELIVERY_WORKER.deliver(request);
     } catch (err) {
       return {
+        kind: "network_error",
         status: null,
         retryAfterSeconds: null,
         message: `delivery worker unavailable: ${err instanceof Error ? err.message : String(err)}`,
+        startedAt,
         at: Date.now(),
+        responseBody: null,
       };
     }
   }
@@ -142,10 +166,10 @@ export class Dispatcher {
     batch: InFlight,
     rows: StoredRow[] | undefined,
     now: number,
-  ): Promise<DeliveryRequest | undefined> {
-    const events = rows ?? this.select(s, { after: batch.fromVersion - 1, upTo: batch.toVersion, limit: s.maxBatchSize });
+  ): Promise<BuiltRequest | undefined> {
+    const events = rows ?? this.selectBatch(s, batch);
     if (events.length === 0) return undefined;
-    return buildDeliveryRequest({
+    const request = await buildDeliveryRequest({
       workspaceId: this.deps.workspaceId(),
       subscriber: s,
       batch,
@@ -153,6 +177,18 @@ export class Dispatcher {
       secrets: this.deps.secrets.of(s.id).valid(now),
       now,
     });
+    return { request, events: batchEventsOf(events) };
+  }
+
+  /** The retained events of a batch already started (its range holds no more than that). */
+  private selectBatch(s: Subscriber, range: Pick<InFlight, "fromVersion" | "toVersion">): StoredRow[] {
+    return this.select(s, { after: range.fromVersion - 1, upTo: range.toVersion, limit: range.toVersion - range.fromVersion + 1 });
+  }
+
+  /** The events of the batch `ref` names: as sent, if this object built it, else selected again. */
+  private eventsOf(s: Subscriber, ref: DeliveryRef): BatchEvent[] {
+    const sent = this.sentEvents.get(s.id);
+    return sent?.batchId === ref.deliveryId ? sent.events : batchEventsOf(this.selectBatch(s, ref));
   }
 
   private refOf(subscriberId: string, batch: InFlight): DeliveryRef {
@@ -185,9 +221,10 @@ export class Dispatcher {
     if (early > 0) return { kind: "early", retryInSeconds: Math.ceil(early / 1000) };
     const batch: InFlight = { ...found.batch, phase: "sending", leaseUntil: now + DELIVERY_LEASE_MS };
     this.save({ ...found.s, inFlight: batch });
-    const request = await this.buildRequest(found.s, batch, undefined, now);
-    if (!request) return this.skipVanishedBatch(found.s, batch);
-    return { kind: "send", request };
+    const built = await this.buildRequest(found.s, batch, undefined, now);
+    if (!built) return this.skipVanishedBatch(found.s, batch);
+    this.sentEvents.set(found.s.id, { batchId: batch.id, events: built.events });
+    return { kind: "send", request: built.request };
   }
 
   /**
@@ -201,13 +238,47 @@ export class Dispatcher {
 
   // ─── Outcomes ──────────────────────────────────────────────────────────────────────
 
-  /** Applies the outcome of an attempt. Outcomes of batches no longer in flight are ignored. */
-  async applyOutcome(ref: DeliveryRef, outcome: DeliveryOutcome): Promise<"applied" | "stale"> {
+  /**
+   * Applies the outcome of an attempt, and reports it to the observer in the same transaction.
+   * Outcomes of batches no longer in flight change nothing, but are still reported: the
+   * attempt happened.
+   */
+  async applyOutcome(ref: DeliveryRef, outcome: DeliveryOutcome, trigger: AttemptTrigger): Promise<"applied" | "stale"> {
+    const settled = this.deps.storage.transactionSync(() => this.settle(ref, outcome, trigger, Date.now()));
+    if (settled.enqueue) {
+      try {
+        await this.deps.env.DELIVERY_QUEUE.send(settled.enqueue.ref, { delaySeconds: settled.enqueue.delaySeconds });
+      } catch (err) {
+        // The watchdog re-sends at the lease's end; nothing is lost, only later.
+        console.error("could not enqueue a delivery retry", err instanceof Error ? err.message : String(err));
+      }
+    }
+    return settled.result;
+  }
+
+  private settle(ref: DeliveryRef, outcome: DeliveryOutcome, trigger: AttemptTrigger, now: number): Settled {
     const found = this.current(ref);
-    if (!found) return "stale";
+    const subscriber = found?.s ?? this.deps.store.get(ref.subscriberId);
+    if (!subscriber) return { result: "stale" };
+    const events = this.eventsOf(subscriber, ref);
+    this.deps.observer.attemptFinished(
+      {
+        subscriberId: subscriber.id,
+        webhookId: ref.deliveryId,
+        fromVersion: ref.fromVersion,
+        toVersion: ref.toVersion,
+        eventCount: events.length,
+        attempt: ref.attempt,
+        trigger,
+        outcome,
+      },
+      now,
+    );
+    if (!found) return { result: "stale" };
     const { s, batch } = found;
-    const now = Date.now();
-    if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
+    if (isSuccess(outcome)) {
+      this.deps.observer.acknowledged(s.id, events, outcome.at, { cursor: batch.prevVersion });
+      this.sentEvents.delete(s.id);
       const next: Subscriber = {
         ...s,
         cursor: batch.toVersion,
@@ -217,12 +288,13 @@ export class Dispatcher {
         consecutiveFailures: 0,
       };
       this.finishBatch(next, now);
-      return "applied";
+      return { result: "applied" };
     }
     const failed: Subscriber = { ...s, lastError: toError(outcome), consecutiveFailures: s.consecutiveFailures + 1 };
     if (outcome.status === 410) {
+      this.sentEvents.delete(s.id);
       this.save({ ...failed, state: "disabled", inFlight: null });
-      return "applied";
+      return { result: "applied" };
     }
     const firstFailedAt = batch.firstFailedAt ?? outcome.at;
     const delay = nextRetryDelaySeconds({
@@ -232,8 +304,9 @@ export class Dispatcher {
       retryAfterSeconds: outcome.retryAfterSeconds,
     });
     if (delay === undefined) {
-      this.exhaust(failed, batch, now);
-      return "applied";
+      this.sentEvents.delete(s.id);
+      this.exhaust(failed, batch, events.length, now);
+      return { result: "applied" };
     }
     const nextAttemptAt = now + Math.ceil(delay * 1000);
     const retry: InFlight = {
@@ -245,20 +318,15 @@ export class Dispatcher {
       firstFailedAt,
     };
     this.save({ ...failed, state: "retrying", inFlight: retry });
-    try {
-      await this.deps.env.DELIVERY_QUEUE.send(this.refOf(s.id, retry), { delaySeconds: Math.ceil(delay) });
-    } catch (err) {
-      // The watchdog re-sends at the lease's end; nothing is lost, only later.
-      console.error("could not enqueue a delivery retry", err instanceof Error ? err.message : String(err));
-    }
-    return "applied";
+    return { result: "applied", enqueue: { ref: this.refOf(s.id, retry), delaySeconds: Math.ceil(delay) } };
   }
 
-  private exhaust(s: Subscriber, batch: InFlight, now: number): void {
+  private exhaust(s: Subscriber, batch: InFlight, eventCount: number, now: number): void {
     if (s.onExhausted === "pause") {
       this.save({ ...s, state: "paused", inFlight: null });
       return;
     }
+    this.deps.observer.deadLettered(s.id, eventCount, now);
     this.deadLetters.record({
       id: batch.id,
       subscriberId: s.id,
@@ -290,7 +358,7 @@ export class Dispatcher {
         leaseUntil: now + DELIVERY_LEASE_MS,
       };
       this.save({ ...s, inFlight: resend });
-      this.sendInBackground(s.id, resend);
+      this.sendInBackground(s.id, resend, "watchdog");
     }
   }
 
@@ -347,11 +415,32 @@ export class Dispatcher {
       leaseUntil: Date.now() + DELIVERY_LEASE_MS,
       firstFailedAt: null,
     };
-    const request = await this.buildRequest(s, batch, undefined, Date.now());
-    if (!request) return;
-    const outcome = await this.deliverThroughWorker(request);
-    if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) this.deadLetters.delete(letter.id);
-    else this.deadLetters.updateAfterFailedRedelivery(letter.id, batch.attempt, toError(outcome));
+    const built = await this.buildRequest(s, batch, undefined, Date.now());
+    if (!built) return;
+    const outcome = await this.deliverThroughWorker(built.request);
+    this.deps.storage.transactionSync(() => {
+      // The subscriber (and with it the dead letter) may have been deleted meanwhile.
+      if (!this.deps.store.get(s.id)) return;
+      this.deps.observer.attemptFinished(
+        {
+          subscriberId: s.id,
+          webhookId: letter.id,
+          fromVersion: letter.fromVersion,
+          toVersion: letter.toVersion,
+          eventCount: built.events.length,
+          attempt: batch.attempt,
+          trigger: "redeliver",
+          outcome,
+        },
+        Date.now(),
+      );
+      if (isSuccess(outcome)) {
+        this.deps.observer.acknowledged(s.id, built.events, outcome.at, "dead-letter");
+        this.deadLetters.delete(letter.id);
+      } else {
+        this.deadLetters.updateAfterFailedRedelivery(letter.id, batch.attempt, toError(outcome));
+      }
+    });
   }
 
   /** True when any event of the dead letter is still retained. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AttemptOutcomeKind } from "./attempts";
 
 /**
  * What crosses between the workspace Durable Object, the delivery entrypoint and the queue
@@ -24,9 +25,14 @@ export type DeliveryRequest = {
 
 /** What one attempt came to. `status` is null when no HTTP response arrived. */
 export type DeliveryOutcome = {
+  kind: AttemptOutcomeKind;
   status: number | null;
   /** Seconds the receiver asked us to wait (429/503 `Retry-After`). */
   retryAfterSeconds: number | null;
   message: string;
+  /** When the attempt started, and when its outcome was known (the acknowledgement, on success). */
+  startedAt: number;
   at: number;
+  /** The start of the receiver's answer (at most 1 KiB of UTF-8), or null without an answer. */
+  responseBody: string | null;
 };
