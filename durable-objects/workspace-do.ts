@@ -35,7 +35,7 @@ import { statsMigrations } from "./stats/schema";
 import { WorkspaceStatsLog } from "./stats/workspace-stats";
 import type { DeliveryObserver, FinishedAttempt } from "./delivery/observer";
 import { deliveryMigrations } from "./delivery/schema";
-import { Dispatcher, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
+import { Dispatcher, PACING_TASK, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
 import { RecentEvents } from "./delivery/recent-events";
 import { SubscriberSecrets } from "./delivery/subscriber-secrets";
 import { SubscriberAdmin } from "./delivery/subscriber-admin";
@@ -118,6 +118,9 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.attemptLog = new AttemptLog(this.sql);
     this.stats = new WorkspaceStatsLog(this.sql);
     const head = () => this.meta?.head ?? 0;
+    this.alertOutbox = new AlertOutbox(this.sql, () => this.meta?.workspaceId ?? "");
+    this.alertAdmin = new AlertAdmin(this.subscribers, this.subscriberSecrets);
+    const transitions = new SubscriberTransitions(this.alertOutbox, () => this.deliverAlertsSoon());
     this.dispatcher = new Dispatcher({
       sql: this.sql,
       storage: ctx.storage,
@@ -129,10 +132,9 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       workspaceId: () => this.meta?.workspaceId ?? "",
       head,
       observer: this.deliveryObserver(),
+      alerts: this.alertOutbox,
+      transitions,
     });
-    this.alertOutbox = new AlertOutbox(this.sql, () => this.meta?.workspaceId ?? "");
-    this.alertAdmin = new AlertAdmin(this.subscribers, this.subscriberSecrets);
-    const transitions = new SubscriberTransitions(this.alertOutbox, () => this.deliverAlertsSoon());
     this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.subscriberSecrets, this.dispatcher, head, transitions);
     this.readKeys = new ReadKeys(this.sql, () => this.meta?.workspaceId);
     this.feed = new LiveFeed(ctx, this.sql, this.alarms, () =>
@@ -546,6 +548,9 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     } else if (task === WATCHDOG_TASK) {
       this.dispatcher.runWatchdog(now);
       await this.dispatcher.armWatchdog();
+    } else if (task === PACING_TASK) {
+      // A rate-limited subscriber may go on; its next wake-up is armed by the kick if needed.
+      this.dispatcher.kickAll(now);
     } else if (isFeedTask(task)) {
       await this.feed.runAlarmTask(task, now);
     }
@@ -557,6 +562,11 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
    * so a subscriber paused longer than it skips what was deleted (its next batch's
    * prevVersion shows the gap).
    */
+  /** Alerts at or below this seq have reached every destination that wants them. */
+  private slowestAlertCursor(): number {
+    return Math.min(this.alertOutbox.head(), ...this.subscribers.listOf("alerts").map((s) => s.cursor));
+  }
+
   protected sweepRetention(now: number): number {
     const meta = this.meta;
     if (!meta) return 0;
@@ -568,6 +578,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
         pruneEvents(this.sql, { cutoff: now - retentionMs, keepFromVersion: this.retentionFloor(), idCutoff }) +
         pruneEvents(this.sql, { cutoff: now - maxRetentionMs, keepFromVersion: Number.MAX_SAFE_INTEGER, idCutoff });
       if (count > 0) writeLogCounters(this.sql, { ...meta, eventCount: meta.eventCount - count });
+      this.alertOutbox.prune(this.slowestAlertCursor(), now);
       return count;
     });
     this.meta = { ...meta, eventCount: meta.eventCount - deleted };

@@ -4,18 +4,25 @@ import type { DeliveryError } from "../../src/contract/subscriber";
 import { DELIVERY_TIMEOUT_MS } from "../../src/delivery/perform";
 import { nextRetryDelaySeconds, retryPolicy, type RetryPolicy } from "../../src/delivery/retry-schedule";
 import type { AlarmTasks } from "../alarm-tasks";
+import type { AlertOutbox, AlertRow } from "../alerts/alert-outbox";
+import { buildAlertRequest } from "../alerts/alert-request";
 import type { StoredRow } from "../event-log";
 import type { Sql } from "../sql";
 import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
+import { logDeliveryOutcome } from "./delivery-log";
 import type { BatchEvent, DeliveryObserver } from "./observer";
+import { DeliveryPacer } from "./pacer";
 import type { RecentEvents } from "./recent-events";
 import type { SubscriberSecrets } from "./subscriber-secrets";
 import type { InFlight, Subscriber, SubscriberStore } from "./subscriber-store";
+import type { SubscriberTransitions } from "./transitions";
 
 /** After this long without an outcome, the watchdog re-sends: the attempt's timeout plus margin. */
 export const DELIVERY_LEASE_MS = DELIVERY_TIMEOUT_MS + 15_000;
 export const WATCHDOG_TASK = "delivery-watchdog";
+/** Wakes the dispatcher when a rate-limited subscriber may be sent its next batch. */
+export const PACING_TASK = "delivery-pacing";
 
 export type DispatcherDeps = {
   sql: Sql;
@@ -28,6 +35,8 @@ export type DispatcherDeps = {
   workspaceId: () => string;
   head: () => number;
   observer: DeliveryObserver;
+  alerts: AlertOutbox;
+  transitions: SubscriberTransitions;
 };
 
 export type PreparedAttempt =
@@ -67,6 +76,7 @@ export class Dispatcher {
    * query; after a restart (or for another batch) they are selected again.
    */
   private readonly sentEvents = new Map<string, { batchId: string; events: BatchEvent[] }>();
+  private readonly pacer = new DeliveryPacer();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.policy = retryPolicy(deps.env);
@@ -82,25 +92,51 @@ export class Dispatcher {
     for (const s of this.deps.store.list()) this.kick(s, now);
   }
 
+  /** The head of what `s` is delivered: the event log, or the alert outbox. */
+  private headOf(s: Subscriber): number {
+    return s.channel === "alerts" ? this.deps.alerts.head() : this.deps.head();
+  }
+
   private isIdleBehindHead(s: Subscriber): boolean {
-    return s.state === "active" && !s.inFlight && s.cursor < this.deps.head();
+    return s.state === "active" && !s.inFlight && s.cursor < this.headOf(s);
   }
 
   /**
-   * Starts the next batch of one subscriber, if it is idle, active and has events waiting.
-   * True when it did, and so saved the subscriber (with the batch) as given.
+   * Starts the next batch of one subscriber, if it is idle, active, has events waiting and
+   * its rate limit allows. True when it did, and so saved the subscriber (with the batch) as
+   * given.
    */
   kick(s: Subscriber, now = Date.now()): boolean {
     // A subscriber at the head has nothing to match: skip the query.
     if (!this.isIdleBehindHead(s)) return false;
-    const rows = this.select(s, { after: s.cursor, upTo: this.deps.head(), limit: s.maxBatchSize });
+    let limit = s.maxBatchSize;
+    if (s.rateLimit) {
+      const allowance = this.pacer.allowance(s.id, s.rateLimit, now);
+      if (!allowance.ok) {
+        this.wakeForPacing(allowance.retryAt);
+        return false;
+      }
+      limit = Math.min(limit, allowance.maxEvents);
+    }
+    const rows = this.select(s, { after: s.cursor, upTo: this.headOf(s), limit });
     if (rows.length === 0) return false;
+    if (s.rateLimit) this.pacer.record(s.id, rows.length, now);
     this.startBatch(s, rows, now);
     return true;
   }
 
-  /** The subscriber's matching events in a range: from memory when the latest appends hold them all. */
+  private wakeForPacing(at: number): void {
+    this.deps.alarms.scheduleNoLaterThan(PACING_TASK, at).catch((err) => {
+      console.error("could not arm the pacing alarm", err instanceof Error ? err.message : String(err));
+    });
+  }
+
+  /**
+   * The subscriber's matching events in a range: from memory when the latest appends hold them
+   * all. An alert destination's "events" are the alerts it wants, numbered by their seq.
+   */
   private select(s: Subscriber, range: { after: number; upTo: number; limit: number }): StoredRow[] {
+    if (s.channel === "alerts") return this.deps.alerts.matching(s, range);
     return this.deps.recent.matching(s, range) ?? matchingEvents(this.deps.sql, s, range);
   }
 
@@ -112,7 +148,8 @@ export class Dispatcher {
 
   private startBatch(s: Subscriber, rows: StoredRow[], now: number): void {
     const batch: InFlight = {
-      id: newDeliveryId(),
+      // An alert's webhook-id is the alert's own id (contract §9); an alert batch holds one.
+      id: s.channel === "alerts" ? (rows[0] as AlertRow).alert_id : newDeliveryId(),
       fromVersion: rows[0]!.version,
       toVersion: rows.at(-1)!.version,
       prevVersion: s.cursor,
@@ -169,14 +206,12 @@ export class Dispatcher {
   ): Promise<BuiltRequest | undefined> {
     const events = rows ?? this.selectBatch(s, batch);
     if (events.length === 0) return undefined;
-    const request = await buildDeliveryRequest({
-      workspaceId: this.deps.workspaceId(),
-      subscriber: s,
-      batch,
-      rows: events,
-      secrets: this.deps.secrets.of(s.id).valid(now),
-      now,
-    });
+    const secrets = this.deps.secrets.of(s.id).valid(now);
+    const workspaceId = this.deps.workspaceId();
+    const request =
+      s.channel === "alerts"
+        ? await buildAlertRequest({ url: s.url, workspaceId, alert: events[0] as AlertRow, attempt: batch.attempt, secrets, now })
+        : await buildDeliveryRequest({ workspaceId, subscriber: s, batch, rows: events, secrets, now });
     return { request, events: batchEventsOf(events) };
   }
 
@@ -219,10 +254,14 @@ export class Dispatcher {
     // hands the message over early.
     const early = found.batch.nextAttemptAt - now;
     if (early > 0) return { kind: "early", retryInSeconds: Math.ceil(early / 1000) };
+    // A retry carries its events to the receiver again: it waits for the rate limit too.
+    const paced = found.s.rateLimit ? this.pacer.allowance(found.s.id, found.s.rateLimit, now) : undefined;
+    if (paced && !paced.ok) return { kind: "early", retryInSeconds: Math.ceil((paced.retryAt - now) / 1000) };
     const batch: InFlight = { ...found.batch, phase: "sending", leaseUntil: now + DELIVERY_LEASE_MS };
     this.save({ ...found.s, inFlight: batch });
     const built = await this.buildRequest(found.s, batch, undefined, now);
     if (!built) return this.skipVanishedBatch(found.s, batch);
+    if (paced) this.pacer.record(found.s.id, built.events.length, now);
     this.sentEvents.set(found.s.id, { batchId: batch.id, events: built.events });
     return { kind: "send", request: built.request };
   }
@@ -261,25 +300,31 @@ export class Dispatcher {
     const subscriber = found?.s ?? this.deps.store.get(ref.subscriberId);
     if (!subscriber) return { result: "stale" };
     const events = this.eventsOf(subscriber, ref);
-    this.deps.observer.attemptFinished(
-      {
-        subscriberId: subscriber.id,
-        webhookId: ref.deliveryId,
-        fromVersion: ref.fromVersion,
-        toVersion: ref.toVersion,
-        eventCount: events.length,
-        attempt: ref.attempt,
-        trigger,
-        outcome,
-      },
-      now,
-    );
+    logDeliveryOutcome({ workspaceId: this.deps.workspaceId(), subscriber, ref, trigger, outcome, eventCount: events.length, stale: !found });
+    // Alert destinations are not subscribers: their attempts stay out of the attempt log and
+    // the stats, and what happens to them raises no alerts (no alerts about alerts).
+    const isEventSubscriber = subscriber.channel === "events";
+    if (isEventSubscriber) {
+      this.deps.observer.attemptFinished(
+        {
+          subscriberId: subscriber.id,
+          webhookId: ref.deliveryId,
+          fromVersion: ref.fromVersion,
+          toVersion: ref.toVersion,
+          eventCount: events.length,
+          attempt: ref.attempt,
+          trigger,
+          outcome,
+        },
+        now,
+      );
+    }
     if (!found) return { result: "stale" };
     const { s, batch } = found;
     if (isSuccess(outcome)) {
-      this.deps.observer.acknowledged(s.id, events, outcome.at, { cursor: batch.prevVersion });
+      if (isEventSubscriber) this.deps.observer.acknowledged(s.id, events, outcome.at, { cursor: batch.prevVersion });
       this.sentEvents.delete(s.id);
-      const next: Subscriber = {
+      let next: Subscriber = {
         ...s,
         cursor: batch.toVersion,
         inFlight: null,
@@ -287,14 +332,27 @@ export class Dispatcher {
         lastSuccessAt: outcome.at,
         consecutiveFailures: 0,
       };
+      if (isEventSubscriber) next = this.deps.transitions.succeeded(next, s.consecutiveFailures, now);
       this.finishBatch(next, now);
       return { result: "applied" };
     }
-    const failed: Subscriber = { ...s, lastError: toError(outcome), consecutiveFailures: s.consecutiveFailures + 1 };
+    let failed: Subscriber = { ...s, lastError: toError(outcome), consecutiveFailures: s.consecutiveFailures + 1 };
     if (outcome.status === 410) {
       this.sentEvents.delete(s.id);
-      this.save({ ...failed, state: "disabled", inFlight: null });
+      this.save(
+        isEventSubscriber
+          ? this.deps.transitions.disabled(failed, "gone", now)
+          : { ...failed, state: "disabled", disabledReason: "gone", inFlight: null },
+      );
       return { result: "applied" };
+    }
+    if (isEventSubscriber) {
+      failed = this.deps.transitions.failed(failed, batch, outcome.at, now);
+      if (failed.state === "disabled") {
+        this.sentEvents.delete(s.id);
+        this.save(failed);
+        return { result: "applied" };
+      }
     }
     const firstFailedAt = batch.firstFailedAt ?? outcome.at;
     const delay = nextRetryDelaySeconds({
@@ -322,11 +380,17 @@ export class Dispatcher {
   }
 
   private exhaust(s: Subscriber, batch: InFlight, eventCount: number, now: number): void {
+    if (s.channel === "alerts") {
+      // An alert undelivered for the whole retry age is dropped: later alerts matter more.
+      this.finishBatch({ ...s, state: "active", cursor: batch.toVersion, inFlight: null }, now);
+      return;
+    }
     if (s.onExhausted === "pause") {
-      this.save({ ...s, state: "paused", inFlight: null });
+      this.save(this.deps.transitions.paused(s, batch, now));
       return;
     }
     this.deps.observer.deadLettered(s.id, eventCount, now);
+    this.deps.transitions.deadLettered(s, batch, now);
     this.deadLetters.record({
       id: batch.id,
       subscriberId: s.id,

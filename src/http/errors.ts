@@ -31,6 +31,13 @@ export function errorResponse(
   return c.json(body, ERROR_STATUS[code] as ContentfulStatusCode, headers);
 }
 
+/** Signing secrets (`whsec_…`) and read keys (`rk_…`) as they appear in text. */
+const SECRET_SHAPED = /\b(whsec_|rk_)[A-Za-z0-9+/=_.-]+/g;
+
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_SHAPED, "$1[redacted]");
+}
+
 /** How long a caller is asked to wait when the workspace's Durable Object is overloaded. */
 const OVERLOADED_RETRY_AFTER_SECONDS = 1;
 
@@ -56,8 +63,9 @@ export function handleError(err: Error, c: Context): Response {
     if (err.status === 413) return errorResponse(c, "payload_too_large", "request body is larger than allowed");
     if (err.status === 400) return errorResponse(c, "invalid_request", err.message || "bad request");
   }
-  // Log the message and stack for operators; the response carries neither.
-  console.error("internal error", err.stack ?? err.message);
+  // Log the message and stack for operators; the response carries neither. A bug's message
+  // can quote any value it touched, so anything shaped like a secret is masked first.
+  console.error("internal error", redactSecrets(err.stack ?? err.message));
   return errorResponse(c, "internal", "internal error");
 }
 

@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import pkg from "../../package.json";
 import { handleError } from "../../src/http/errors";
 import { BASE_URL, expectError, json, relayFetch } from "./helpers";
@@ -29,11 +29,18 @@ describe("errors (contract §0)", () => {
         throw new TypeError(`cannot read properties of undefined (secret ${secret})`);
       })
       .onError(handleError);
+    const logged: unknown[][] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args) => void logged.push(args));
     const res = await app.request("/bug");
+    spy.mockRestore();
     const body = await expectError(res, "internal");
     const text = JSON.stringify(body);
     expect(text).not.toContain(secret);
     expect(text).not.toContain("undefined");
     expect(text).not.toMatch(/\bat .*\.ts:\d+/);
+    // The operator's log keeps the bug's message, with the secret masked.
+    const log = JSON.stringify(logged);
+    expect(log).toContain("cannot read properties of undefined");
+    expect(log).not.toContain(secret.slice(6));
   });
 });
