@@ -16,3 +16,14 @@ export function maxRetentionDays(env: Pick<Env, "RELAY_MAX_RETENTION_DAYS">): nu
 export function ingestRequestsPerMinute(env: Pick<Env, "RELAY_INGEST_REQUESTS_PER_MINUTE">): number {
   return positiveInt(env.RELAY_INGEST_REQUESTS_PER_MINUTE, DEFAULT_INGEST_REQUESTS_PER_MINUTE);
 }
+
+/**
+ * Bindings an operator may add to wrangler.toml; absent by default, so not in the generated
+ * `Env`. `DELIVERY_ANALYTICS`: a Workers Analytics Engine dataset that gets one data point per
+ * delivery attempt.
+ */
+type OptionalBindings = { DELIVERY_ANALYTICS?: AnalyticsEngineDataset };
+
+export function deliveryAnalytics(env: Env): AnalyticsEngineDataset | undefined {
+  return (env as Env & OptionalBindings).DELIVERY_ANALYTICS;
+}

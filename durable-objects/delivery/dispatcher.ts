@@ -1,6 +1,7 @@
 import type { AttemptTrigger } from "../../src/contract/attempts";
 import type { DeliveryOutcome, DeliveryRef, DeliveryRequest } from "../../src/contract/delivery-messages";
 import type { DeliveryError } from "../../src/contract/subscriber";
+import { deliveryAnalytics } from "../../src/config";
 import { DELIVERY_TIMEOUT_MS } from "../../src/delivery/perform";
 import { nextRetryDelaySeconds, retryPolicy, type RetryPolicy } from "../../src/delivery/retry-schedule";
 import type { AlarmTasks } from "../alarm-tasks";
@@ -10,7 +11,7 @@ import type { StoredRow } from "../event-log";
 import type { Sql } from "../sql";
 import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
-import { logDeliveryOutcome } from "./delivery-log";
+import { recordDeliveryOutcome } from "./delivery-log";
 import type { BatchEvent, DeliveryObserver } from "./observer";
 import { DeliveryPacer } from "./pacer";
 import type { RecentEvents } from "./recent-events";
@@ -300,7 +301,10 @@ export class Dispatcher {
     const subscriber = found?.s ?? this.deps.store.get(ref.subscriberId);
     if (!subscriber) return { result: "stale" };
     const events = this.eventsOf(subscriber, ref);
-    logDeliveryOutcome({ workspaceId: this.deps.workspaceId(), subscriber, ref, trigger, outcome, eventCount: events.length, stale: !found });
+    recordDeliveryOutcome(
+      { workspaceId: this.deps.workspaceId(), subscriber, ref, trigger, outcome, eventCount: events.length, stale: !found },
+      deliveryAnalytics(this.deps.env),
+    );
     // Alert destinations are not subscribers: their attempts stay out of the attempt log and
     // the stats, and what happens to them raises no alerts (no alerts about alerts).
     const isEventSubscriber = subscriber.channel === "events";
