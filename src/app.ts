@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError } from "./http/errors";
+import { directoryRoutes } from "./routes/directory";
 import { eventRoutes } from "./routes/events";
 import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
@@ -11,6 +12,7 @@ import { workspaceRoutes } from "./routes/workspaces";
 /** The relay's HTTP API. Every error leaves in the contract's shape. */
 export const app = new Hono<AppEnv>()
   .route("/", healthRoutes)
+  .route("/", directoryRoutes)
   .route("/", workspaceRoutes)
   .route("/", eventRoutes)
   .route("/", subscriberRoutes)
