@@ -6,12 +6,14 @@ import { eventRoutes } from "./routes/events";
 import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
 import { keyRoutes } from "./routes/keys";
+import { openApiRoutes } from "./routes/openapi";
 import { subscriberRoutes } from "./routes/subscribers";
 import { workspaceRoutes } from "./routes/workspaces";
 
 /** The relay's HTTP API. Every error leaves in the contract's shape. */
 export const app = new Hono<AppEnv>()
   .route("/", healthRoutes)
+  .route("/", openApiRoutes)
   .route("/", directoryRoutes)
   .route("/", workspaceRoutes)
   .route("/", eventRoutes)
