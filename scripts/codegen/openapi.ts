@@ -38,7 +38,7 @@ const ERROR_MEANING: Partial<Record<number, string>> = {
 /** The error codes an operation can answer with: its own and those its shape implies. */
 function errorCodes(op: ApiOperation): ErrorCode[] {
   const codes = new Set<ErrorCode>(op.errors ?? []);
-  if (op.path.includes("{workspaceId}")) codes.add("workspace_not_found");
+  if (op.path.includes("{workspaceId}") && !op.createsWorkspace) codes.add("workspace_not_found");
   if (op.path.includes("{workspaceId}") || op.params || op.query || op.body) codes.add("invalid_request");
   if (op.auth === "admin" || op.auth === "read") codes.add("unauthorized");
   if (op.auth === "read") codes.add("forbidden");

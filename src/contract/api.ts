@@ -39,6 +39,8 @@ export type ApiOperation = {
   responses: Record<number, { description: string; body?: z.ZodType }>;
   /** Error codes this operation answers with besides the ones the generator adds. */
   errors?: ErrorCode[];
+  /** The PUT that creates its workspace: it never answers workspace_not_found. */
+  createsWorkspace?: true;
 };
 
 const WS = "/v1/workspaces/{workspaceId}";
@@ -76,6 +78,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     section: "1",
     summary: "Create a workspace, or update its settings",
     auth: "admin",
+    createsWorkspace: true,
     body: PutWorkspaceBody,
     responses: {
       201: { description: "created; the ingress secret is shown this once", body: WorkspaceCreated },
