@@ -128,12 +128,7 @@ export const ReadResponse = z.object({
 export type ReadResponse = z.infer<typeof ReadResponse>;
 
 /** A page read with `order=desc`: newest first, and `nextBefore` to page further back. */
-export const ReadResponseDesc = z.object({
-  events: z.array(StoredEvent),
-  head: z.number().int().min(0),
-  nextBefore: z.number().int().min(0),
-  hasMore: z.boolean(),
-});
+export const ReadResponseDesc = ReadResponse.omit({ nextAfter: true }).extend({ nextBefore: z.number().int().min(0) });
 export type ReadResponseDesc = z.infer<typeof ReadResponseDesc>;
 
 /** Path of `GET …/events/{version}`. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedHeaders } from "../../src/signing/standard-webhooks";
+import { jsonRequestInit, type JsonInit } from "../support/json-request";
 import { receiverPool } from "../support/receiver";
 import { ADMIN_TOKEN, eventually, makeEvent, startRelay, type LocalRelay } from "../support/relay";
 
@@ -80,19 +81,9 @@ afterAll(async () => {
   await Promise.all([relay?.stop(), receivers.closeAll()]);
 });
 
-type CallInit = { body?: unknown; token?: string | null; headers?: Record<string, string> };
-
 /** A real call, checked against the document; returns the status and parsed body. */
-async function call(method: string, path: string, init: CallInit = {}): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { ...init.headers };
-  const token = init.token === undefined ? ADMIN_TOKEN : init.token;
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  let body: string | undefined;
-  if (init.body !== undefined) {
-    body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
-    headers["content-type"] ??= "application/json";
-  }
-  const res = await fetch(`${relay.url}${path}`, { method: method.toUpperCase(), headers, body });
+async function call(method: string, path: string, init: Omit<JsonInit, "method"> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${relay.url}${path}`, jsonRequestInit({ ...init, method: method.toUpperCase() }, ADMIN_TOKEN));
   const text = await res.text();
   check(method, path.split("?")[0]!, res.status, res.headers.get("content-type"), text);
   return { status: res.status, body: text ? JSON.parse(text) : null };
