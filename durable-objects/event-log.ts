@@ -78,8 +78,8 @@ function assignVersions(
 
 /** Inserts the rows (`PreparedRow`s as JSON) whose version is not null. */
 function insertRows(sql: Sql, rows: string, versions: (number | null)[], receivedAt: number): void {
-  sql`INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
-      SELECT version, value->>0, ${receivedAt}, value->>1, value->>2, value->>3, value->>4
+  sql`INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body, entity_id)
+      SELECT version, value->>0, ${receivedAt}, value->>1, value->>2, value->>3, value->>4, value->>5
       FROM (SELECT ${JSON.stringify(versions)}->>key AS version, value FROM json_each(${rows}))
       WHERE version IS NOT NULL`;
 }

@@ -56,4 +56,19 @@ export const logMigrations: Migration[] = [
       END`;
     },
   },
+  {
+    // Event search (contract §8): one index per filter column, so a filtered page reads the
+    // matching rows only. Each index is keyed (column, rowid) and `version` is the rowid, so
+    // it also yields a filter's events in version order, both ways, from any cursor.
+    // entity_id is new: existing rows are filled from their body once, here.
+    name: "log/0003-search-indexes",
+    up: (sql) => {
+      sql`ALTER TABLE events ADD COLUMN entity_id TEXT`;
+      sql`UPDATE events SET entity_id = body->>'entityId'`;
+      sql`CREATE INDEX events_by_entity_id ON events (entity_id)`;
+      sql`CREATE INDEX events_by_entity_kind ON events (entity_kind)`;
+      sql`CREATE INDEX events_by_event_type ON events (event_type)`;
+      sql`CREATE INDEX events_by_origin ON events (origin)`;
+    },
+  },
 ];

@@ -12,6 +12,11 @@ export type Sql = {
   one<T extends Row = Row>(strings: TemplateStringsArray, ...values: SqlValue[]): T | undefined;
   /** Runs a statement and returns how many rows it wrote. */
   run(strings: TemplateStringsArray, ...values: SqlValue[]): number;
+  /**
+   * A statement whose text is composed at run time (values still bound, never spliced), and
+   * how many rows SQLite read to answer it.
+   */
+  composed<T extends Row = Row>(text: string, values: SqlValue[]): { rows: T[]; rowsRead: number };
 };
 
 export function createSql(storage: SqlStorage): Sql {
@@ -25,6 +30,11 @@ export function createSql(storage: SqlStorage): Sql {
     const cursor = exec(strings, values);
     cursor.toArray();
     return cursor.rowsWritten;
+  };
+  sql.composed = <T extends Row>(text: string, values: SqlValue[]) => {
+    const cursor = storage.exec(text, ...values);
+    const rows = cursor.toArray() as T[];
+    return { rows, rowsRead: cursor.rowsRead };
   };
   return sql;
 }

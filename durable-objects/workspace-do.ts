@@ -22,9 +22,8 @@ import {
   DAY_MS,
   MIN_DEDUPE_WINDOW_MS,
   pruneEvents,
-  readPage,
-  storedEventJson,
 } from "./event-log";
+import { eventJsonAt, searchEvents, searchRequest, searchResponseJson } from "./event-search";
 import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
 import { AlertAdmin } from "./alerts/alert-admin";
 import { AlertOutbox } from "./alerts/alert-outbox";
@@ -272,22 +271,28 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
 
   // ─── Reading the log (contract §3) ──────────────────────────────────────────────────
 
-  /** A page of stored events as the response's JSON text, so rows are never re-parsed. */
+  /**
+   * A page of stored events, filtered and in either order (§8), as the response's JSON text,
+   * so rows are never re-parsed. An ascending read that finds nothing may wait for appends.
+   */
   async read(query: ReadQuery): Promise<Result<{ json: string }>> {
     if (!this.meta) return notFound();
-    let page = readPage(this.sql, query.after, query.limit);
-    if (page.rows.length === 0 && query.wait > 0) {
-      await this.waiters.wait(query.wait * 1000);
+    const request = searchRequest(query, this.meta.head);
+    let page = searchEvents(this.sql, request);
+    // A filtered read may be woken by appends that do not match it: wait out the rest.
+    const deadline = Date.now() + query.wait * 1000;
+    while (page.rows.length === 0 && Date.now() < deadline) {
+      await this.waiters.wait(deadline - Date.now());
       if (!this.meta) return notFound();
-      page = readPage(this.sql, query.after, query.limit);
+      page = searchEvents(this.sql, request);
     }
-    const workspaceId = this.meta.workspaceId;
-    const events = page.rows.map((row) => storedEventJson(workspaceId, row));
-    const nextAfter = page.rows.at(-1)?.version ?? query.after;
-    return {
-      ok: true,
-      json: `{"events":[${events.join(",")}],"head":${this.meta.head},"nextAfter":${nextAfter},"hasMore":${page.hasMore}}`,
-    };
+    return { ok: true, json: searchResponseJson(this.meta.workspaceId, this.meta.head, request, page) };
+  }
+
+  async readEvent(version: number): Promise<Result<{ json: string }>> {
+    if (!this.meta) return notFound();
+    const json = eventJsonAt(this.sql, this.meta.workspaceId, version);
+    return json === undefined ? failure("event_not_found", `the log holds no event ${version}`) : { ok: true, json };
   }
 
   // ─── Live feed and read keys (contract §6) ──────────────────────────────────────────

@@ -2,17 +2,21 @@ import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError } from "./http/errors";
 import { alertRoutes } from "./routes/alerts";
+import { directoryRoutes } from "./routes/directory";
 import { eventRoutes } from "./routes/events";
 import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
 import { keyRoutes } from "./routes/keys";
 import { operatorViewRoutes } from "./routes/operator-views";
+import { openApiRoutes } from "./routes/openapi";
 import { subscriberRoutes } from "./routes/subscribers";
 import { workspaceRoutes } from "./routes/workspaces";
 
 /** The relay's HTTP API. Every error leaves in the contract's shape. */
 export const app = new Hono<AppEnv>()
   .route("/", healthRoutes)
+  .route("/", openApiRoutes)
+  .route("/", directoryRoutes)
   .route("/", workspaceRoutes)
   .route("/", eventRoutes)
   .route("/", subscriberRoutes)

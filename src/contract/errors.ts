@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   dead_letter_not_found: 404,
   key_not_found: 404,
   alert_not_found: 404,
+  event_not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,

@@ -80,11 +80,43 @@ export type StoredEvent = z.infer<typeof StoredEvent>;
 /** Query of `GET …/events`. Query values arrive as strings, hence the coercion. */
 export const MAX_READ_LIMIT = 1000;
 export const MAX_WAIT_SECONDS = 30;
-export const ReadQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(MAX_READ_LIMIT).default(100),
-  wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).default(0),
+
+/**
+ * Event search (contract §8): exact matches on the columns the log indexes, combinable. The
+ * value rules are the envelope's own, so a filter no stored event could match is refused.
+ */
+export const EventFilters = z.object({
+  entityKind: EventEnvelope.shape.entityKind.optional(),
+  entityId: EventEnvelope.shape.entityId.optional(),
+  eventType: EventEnvelope.shape.eventType.optional(),
+  origin: EventSource.shape.origin.optional(),
 });
+export type EventFilters = z.infer<typeof EventFilters>;
+
+const version = z.coerce.number().int().min(0);
+
+export const ReadQuery = z
+  .object({
+    order: z.enum(["asc", "desc"]).default("asc"),
+    after: version.optional().describe("asc only: return events after this version (default 0)"),
+    before: version.optional().describe("desc only: return events before this version (default: after the head)"),
+    limit: z.coerce.number().int().min(1).max(MAX_READ_LIMIT).default(100),
+    wait: z.coerce.number().min(0).max(MAX_WAIT_SECONDS).default(0).describe("asc only: long-poll seconds"),
+    ...EventFilters.shape,
+  })
+  .superRefine((q, ctx) => {
+    // Each order has its own cursor; a cursor of the other order is a mistake worth naming.
+    if (q.order === "asc" && q.before !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["before"], message: "before is for order=desc; use after" });
+    }
+    if (q.order === "desc" && q.after !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["after"], message: "after is for order=asc; use before" });
+    }
+    // Long polling waits for new events, which come at the end an ascending read is heading to.
+    if (q.order === "desc" && q.wait > 0) {
+      ctx.addIssue({ code: "custom", path: ["wait"], message: "wait is for order=asc only" });
+    }
+  });
 export type ReadQuery = z.infer<typeof ReadQuery>;
 
 export const ReadResponse = z.object({
@@ -94,3 +126,10 @@ export const ReadResponse = z.object({
   hasMore: z.boolean(),
 });
 export type ReadResponse = z.infer<typeof ReadResponse>;
+
+/** A page read with `order=desc`: newest first, and `nextBefore` to page further back. */
+export const ReadResponseDesc = ReadResponse.omit({ nextAfter: true }).extend({ nextBefore: z.number().int().min(0) });
+export type ReadResponseDesc = z.infer<typeof ReadResponseDesc>;
+
+/** Path of `GET …/events/{version}`. */
+export const EventVersionParam = z.coerce.number().int().min(1);

@@ -18,7 +18,7 @@ export type PreparedBatch = {
 };
 
 /** One event of a batch: the columns the log filters on, and `body`, the event as the log stores it. */
-export type PreparedRow = [id: string, entityKind: string, eventType: string, origin: string, body: string];
+export type PreparedRow = [id: string, entityKind: string, eventType: string, origin: string, body: string, entityId: string];
 
 const encoder = new TextEncoder();
 /** UTF-8 size of a string, without encoding it when it is clearly small enough. */
@@ -109,7 +109,7 @@ export function toPreparedBatch(events: readonly EventEnvelope[]): Result<{ batc
     if (utf8Bytes(body) > MAX_EVENT_BYTES) {
       return failure("payload_too_large", `events[${index}] is larger than ${MAX_EVENT_BYTES} bytes`);
     }
-    rows.push([event.id, event.entityKind, event.eventType, event.source.origin, body]);
+    rows.push([event.id, event.entityKind, event.eventType, event.source.origin, body, event.entityId]);
   }
   return {
     ok: true,

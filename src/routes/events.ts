@@ -1,15 +1,15 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { MAX_INGEST_BODY_BYTES, ReadQuery } from "../contract/event";
+import { EventVersionParam, MAX_INGEST_BODY_BYTES, ReadQuery } from "../contract/event";
 import type { AppEnv } from "../http/app-env";
 import { errorResponse, unwrap } from "../http/errors";
 import { requireReadAccess } from "../http/read-access";
-import { query } from "../http/validate";
+import { query, validate } from "../http/validate";
 import { workspaceFromPath } from "../http/workspace-stub";
 import { decodeIngestBody } from "../ingest/prepare";
 import { readWebhookHeaders } from "../signing/standard-webhooks";
 
-/** Contract §2 (signed ingest) and §3 (reading the log). */
+/** Contract §2 (signed ingest), §3 (reading the log) and §8 (event search, one event by version). */
 export const eventRoutes = new Hono<AppEnv>()
   .post(
     "/v1/workspaces/:workspaceId/events",
@@ -29,5 +29,11 @@ export const eventRoutes = new Hono<AppEnv>()
     const { stub } = workspaceFromPath(c);
     const read = query(c, ReadQuery);
     const { json } = unwrap(await stub.read(read));
+    return c.body(json, 200, { "content-type": "application/json" });
+  })
+  .get("/v1/workspaces/:workspaceId/events/:version", requireReadAccess, async (c) => {
+    const { stub } = workspaceFromPath(c);
+    const version = validate(EventVersionParam, c.req.param("version"), "version");
+    const { json } = unwrap(await stub.readEvent(version));
     return c.body(json, 200, { "content-type": "application/json" });
   });

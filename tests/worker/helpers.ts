@@ -10,6 +10,7 @@ import { ERROR_STATUS, ErrorBody, type ErrorCode } from "../../src/contract/erro
 import { IngestResponse, ReadResponse, type EventEnvelope, type StoredEvent } from "../../src/contract/event";
 import { WorkspaceCreated, WorkspaceInfo } from "../../src/contract/workspace";
 import { signedHeaders } from "../../src/signing/standard-webhooks";
+import { jsonRequestInit, type JsonInit } from "../support/json-request";
 
 /** Matches `RELAY_ADMIN_TOKEN` in tests/worker/vitest.config.ts. */
 export const ADMIN_TOKEN = "test-admin-token";
@@ -39,26 +40,11 @@ export function uniqueId(prefix = "ws"): string {
 
 // ─── HTTP ─────────────────────────────────────────────────────────────────────────────
 
-export type JsonInit = {
-  method?: string;
-  /** Sent as is when a string, JSON-encoded otherwise. */
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** The admin token to send; `null` sends no Authorization header. */
-  token?: string | null;
-};
+export type { JsonInit };
 
 /** A request to the relay, with the admin token unless told otherwise. */
 export function relayFetch(path: string, init: JsonInit = {}): Promise<Response> {
-  const headers: Record<string, string> = { ...init.headers };
-  const token = init.token === undefined ? ADMIN_TOKEN : init.token;
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  let body: string | undefined;
-  if (init.body !== undefined) {
-    body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
-    headers["content-type"] ??= "application/json";
-  }
-  return SELF.fetch(`${BASE_URL}${path}`, { method: init.method ?? "GET", headers, body });
+  return SELF.fetch(`${BASE_URL}${path}`, jsonRequestInit(init, ADMIN_TOKEN));
 }
 
 export const workspacePath = (workspaceId: string) => `/v1/workspaces/${workspaceId}`;
