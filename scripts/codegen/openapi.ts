@@ -32,8 +32,13 @@ const ERROR_MEANING: Partial<Record<number, string>> = {
   404: "not found",
   409: "conflict with the current state",
   413: "request body or one event too large",
+  429: "over a rate limit; retry after Retry-After seconds",
   500: "a bug in the relay; the body leaks nothing",
+  503: "the workspace is overloaded; retry after Retry-After seconds",
 };
+
+/** `429 rate_limited` and `503 overloaded` say when to come back (contract §9). */
+const RETRY_AFTER = z.object({ "retry-after": z.string().regex(/^\d+$/).meta({ description: "whole seconds to wait" }) });
 
 /** The error codes an operation can answer with: its own and those its shape implies. */
 function errorCodes(op: ApiOperation): ErrorCode[] {
@@ -43,6 +48,8 @@ function errorCodes(op: ApiOperation): ErrorCode[] {
   if (op.auth === "admin" || op.auth === "read") codes.add("unauthorized");
   if (op.auth === "read") codes.add("forbidden");
   if (op.auth === "signature") codes.add("invalid_signature");
+  // Any call that reaches a workspace's Durable Object may find it overloaded.
+  if (op.path.includes("{workspaceId}")) codes.add("overloaded");
   codes.add("internal");
   return [...codes];
 }
@@ -64,6 +71,7 @@ function operation(op: ApiOperation): ZodOpenApiOperationObject {
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
       description: `${ERROR_MEANING[status] ?? "error"} (${codes.join(", ")})`,
+      ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
       content: { "application/json": { schema: errorBody(codes) } },
     };
   }

@@ -1,9 +1,12 @@
 import { z } from "zod";
+import { AlertDestination, AlertDestinationCreated, AlertDestinationList, PutAlertBody } from "./alerts";
+import { AttemptQuery, DeliveryAttemptPage } from "./attempts";
+import { StatsQuery, WorkspaceStats } from "./stats";
 import { DirectoryPage, DirectoryQuery } from "./directory";
 import type { ErrorCode } from "./errors";
 import { EventVersionParam, IngestBody, IngestResponse, ReadQuery, ReadResponse, ReadResponseDesc, StoredEvent } from "./event";
 import { FeedQuery } from "./feed";
-import { SubscriberId, WorkspaceId } from "./ids";
+import { AlertId, SubscriberId, WorkspaceId } from "./ids";
 import { CreateReadKeyBody, ReadKeyCreated, ReadKeyId, ReadKeyList } from "./keys";
 import {
   DeadLetterList,
@@ -105,7 +108,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     auth: "signature",
     body: IngestBody,
     responses: { 200: { description: "stored (or known) events and their versions", body: IngestResponse } },
-    errors: ["payload_too_large"],
+    errors: ["payload_too_large", "rate_limited"],
   },
   {
     method: "get",
@@ -146,6 +149,21 @@ export const API_OPERATIONS: ApiOperation[] = [
   { method: "post", path: `${SUBSCRIBER}/replay`, section: "4", summary: "Move the cursor; delivery resumes after afterVersion", auth: "admin", params: subscriberParams, body: ReplayBody, responses: status200, errors: subscriberNotFound },
   { method: "post", path: `${SUBSCRIBER}/pause`, section: "4", summary: "Pause delivery", auth: "admin", params: subscriberParams, responses: status200, errors: subscriberNotFound },
   { method: "post", path: `${SUBSCRIBER}/resume`, section: "4", summary: "Resume delivery from the cursor", auth: "admin", params: subscriberParams, responses: status200, errors: subscriberNotFound },
+  // §9 enable and disable
+  { method: "post", path: `${SUBSCRIBER}/disable`, section: "9", summary: "Disable delivery (disabledReason manual); the cursor stays", auth: "admin", params: subscriberParams, responses: status200, errors: subscriberNotFound },
+  { method: "post", path: `${SUBSCRIBER}/enable`, section: "9", summary: "Enable delivery again, from the cursor", auth: "admin", params: subscriberParams, responses: status200, errors: subscriberNotFound },
+  // §8 attempts
+  {
+    method: "get",
+    path: `${SUBSCRIBER}/attempts`,
+    section: "8",
+    summary: "Delivery attempts, newest first",
+    auth: "admin",
+    params: subscriberParams,
+    query: AttemptQuery,
+    responses: { 200: { description: "a page of attempts", body: DeliveryAttemptPage } },
+    errors: subscriberNotFound,
+  },
   {
     method: "post",
     path: `${SUBSCRIBER}/secret/rotate`,
@@ -168,6 +186,32 @@ export const API_OPERATIONS: ApiOperation[] = [
     responses: { 202: { description: "redelivery started" } },
     errors: ["dead_letter_not_found", "conflict"],
   },
+  // §8 stats
+  {
+    method: "get",
+    path: `${WS}/stats`,
+    section: "8",
+    summary: "Throughput and delivery latency in time buckets",
+    auth: "admin",
+    query: StatsQuery,
+    responses: { 200: { description: "the window's buckets", body: WorkspaceStats } },
+  },
+  // §9 alerts
+  {
+    method: "put",
+    path: `${WS}/alerts/{alertId}`,
+    section: "9",
+    summary: "Create or update an alert destination",
+    auth: "admin",
+    params: { alertId: AlertId },
+    body: PutAlertBody,
+    responses: {
+      201: { description: "created; the signing secret is shown this once", body: AlertDestinationCreated },
+      200: { description: "updated", body: AlertDestination },
+    },
+  },
+  { method: "get", path: `${WS}/alerts`, section: "9", summary: "List alert destinations, without their secrets", auth: "admin", responses: { 200: { description: "the destinations", body: AlertDestinationList } } },
+  { method: "delete", path: `${WS}/alerts/{alertId}`, section: "9", summary: "Delete an alert destination", auth: "admin", params: { alertId: AlertId }, responses: { 204: { description: "deleted" } }, errors: ["alert_not_found"] },
   // §6
   { method: "post", path: `${WS}/keys`, section: "6", summary: "Create a read key", auth: "admin", body: CreateReadKeyBody, responses: { 201: { description: "created; the key is shown this once", body: ReadKeyCreated } } },
   { method: "get", path: `${WS}/keys`, section: "6", summary: "List read keys, without their secrets", auth: "admin", responses: { 200: { description: "the keys", body: ReadKeyList } } },
