@@ -22,6 +22,67 @@ export class RelayHttpError extends Error {
   }
 }
 
+/**
+ * The relay could not be reached at all (a wrong URL, DNS, a refused connection, TLS): what
+ * Node's fetch reports as a bare "fetch failed", with the relay named and the cause kept.
+ */
+export class RelayUnreachableError extends Error {
+  /** The relay URL as configured, without any credentials it held. */
+  readonly relayUrl: string;
+
+  constructor(relayUrl: string, cause: unknown) {
+    const shown = displayUrl(relayUrl);
+    const detail = networkDetail(cause);
+    super(
+      `could not reach the relay at ${shown}${detail ? ` (${detail})` : ""}: ` +
+        "check relayUrl, and that the relay is running and reachable from this machine",
+      { cause },
+    );
+    this.name = "RelayUnreachableError";
+    this.relayUrl = shown;
+  }
+}
+
+function displayUrl(relayUrl: string): string {
+  try {
+    const url = new URL(relayUrl);
+    url.username = "";
+    url.password = "";
+    return url.toString();
+  } catch {
+    return relayUrl;
+  }
+}
+
+/** The system error under fetch's TypeError, e.g. "ECONNREFUSED" or "ENOTFOUND". */
+function networkDetail(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    if (!(current.cause instanceof Error)) return current.message;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * `fetch` to the relay at `relayUrl`; a network failure becomes a `RelayUnreachableError`. An
+ * aborted request keeps its AbortError, which callers treat as a stop, not a failure.
+ */
+export async function fetchRelay(
+  doFetch: typeof fetch,
+  relayUrl: string,
+  url: URL,
+  init: RequestInit,
+): Promise<Response> {
+  try {
+    return await doFetch(url, init);
+  } catch (error) {
+    if (init.signal?.aborted) throw error;
+    throw new RelayUnreachableError(relayUrl, error);
+  }
+}
+
 export async function relayError(res: Response): Promise<RelayHttpError> {
   const text = await res.text().catch(() => "");
   let parsed: ReturnType<typeof ErrorBody.safeParse> | undefined;
@@ -55,7 +116,10 @@ export async function readEvents(
   url.searchParams.set("after", String(query.after));
   url.searchParams.set("limit", String(query.limit));
   if (query.waitSeconds) url.searchParams.set("wait", String(query.waitSeconds));
-  const res = await conn.fetch(url, { headers: { authorization: `Bearer ${conn.readKey}` }, signal });
+  const res = await fetchRelay(conn.fetch, conn.relayUrl, url, {
+    headers: { authorization: `Bearer ${conn.readKey}` },
+    signal,
+  });
   if (!res.ok) throw await relayError(res);
   return ReadResponse.parse(await res.json());
 }
