@@ -27,30 +27,18 @@ export class RelayHttpError extends Error {
  * Node's fetch reports as a bare "fetch failed", with the relay named and the cause kept.
  */
 export class RelayUnreachableError extends Error {
-  /** The relay URL as configured, without any credentials it held. */
+  /** The relay URL as configured. */
   readonly relayUrl: string;
 
   constructor(relayUrl: string, cause: unknown) {
-    const shown = displayUrl(relayUrl);
     const detail = networkDetail(cause);
     super(
-      `could not reach the relay at ${shown}${detail ? ` (${detail})` : ""}: ` +
+      `could not reach the relay at ${relayUrl}${detail ? ` (${detail})` : ""}: ` +
         "check relayUrl, and that the relay is running and reachable from this machine",
       { cause },
     );
     this.name = "RelayUnreachableError";
-    this.relayUrl = shown;
-  }
-}
-
-function displayUrl(relayUrl: string): string {
-  try {
-    const url = new URL(relayUrl);
-    url.username = "";
-    url.password = "";
-    return url.toString();
-  } catch {
-    return relayUrl;
+    this.relayUrl = relayUrl;
   }
 }
 
@@ -66,6 +54,18 @@ function networkDetail(error: unknown): string | undefined {
 }
 
 /**
+ * Whether `fetch` failed on the network rather than on its arguments: Node's fetch rejects with
+ * `TypeError("fetch failed")` whose `cause` is the system error; other fetches reject with the
+ * system error itself (it has a `code`). A TypeError without a cause is a request fetch refused
+ * to make, which no relay address would fix.
+ */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof TypeError) return error.cause !== undefined;
+  return typeof (error as { code?: unknown }).code === "string";
+}
+
+/**
  * `fetch` to the relay at `relayUrl`; a network failure becomes a `RelayUnreachableError`. An
  * aborted request keeps its AbortError, which callers treat as a stop, not a failure.
  */
@@ -78,7 +78,7 @@ export async function fetchRelay(
   try {
     return await doFetch(url, init);
   } catch (error) {
-    if (init.signal?.aborted) throw error;
+    if (init.signal?.aborted || !isNetworkFailure(error)) throw error;
     throw new RelayUnreachableError(relayUrl, error);
   }
 }
