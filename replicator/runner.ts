@@ -50,6 +50,7 @@ const options = {
   eventsPerBatch: Number(setting("RELAY_EVENTS_PER_BATCH", "100")),
   transport: transportSetting(),
 };
+const once = setting("RELAY_ONCE", "false") === "true";
 
 const log = (message: string) => console.log(`${new Date().toISOString()} replicator[${workspaceId}] ${message}`);
 const adapter = sqliteAdapter({ path: database });
@@ -62,7 +63,7 @@ try {
     ...options,
     adapter,
     offsetStore,
-    waitFn: process.env.RELAY_ONCE === "true" ? () => false : undefined,
+    waitFn: once ? () => false : undefined,
     signal: controller.signal,
     onBatchProcessed: ({ events, offset, head, transport }) =>
       log(`applied ${events.length} events through version ${offset} (head ${head}, ${transport})`),
