@@ -160,12 +160,23 @@ describe("replicator package: installed from its tarball, on plain Node", () => 
     const dir = await exampleFolder("replicate.mjs");
     const replica = join(dir, "replica.sqlite");
     const example = start(process.execPath, ["replicate.mjs"], { cwd: dir, env: relayEnv(ws) });
+    // Until the replica equals the workspace's entity state; an example that exits instead fails at once.
+    const converged = async () => {
+      const log = await ws.readAll();
+      const died = example.exited.then((exit) => {
+        throw new Error(`the example exited (${exit.code}):\n${exit.stdout}\n${exit.stderr}`);
+      });
+      const equal = eventually(
+        () => JSON.stringify(replicaEntities(replica)) === JSON.stringify(entityState(log)),
+        120_000,
+      );
+      died.catch(() => undefined); // handled by the race; later, after SIGTERM, it is expected
+      await Promise.race([equal, died]);
+    };
     try {
-      let log = await ws.readAll();
-      await eventually(() => JSON.stringify(replicaEntities(replica)) === JSON.stringify(entityState(log)), 120_000);
+      await converged();
       await ws.ingest(generateWorkload({ seed: 22, count: 100, entities: 30, prefix: "pkg21live" }));
-      log = await ws.readAll();
-      await eventually(() => JSON.stringify(replicaEntities(replica)) === JSON.stringify(entityState(log)), 120_000);
+      await converged();
       expect(example.output.stdout).toContain("(websocket)");
     } finally {
       example.child.kill("SIGTERM");
