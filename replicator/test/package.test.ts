@@ -245,6 +245,11 @@ describe("replicator package: installed from its tarball, on plain Node", () => 
     const manifest = JSON.parse(
       await readFile(join(project, "node_modules", PACKAGE_NAME, "package.json"), "utf8"),
     ) as { exports: Record<string, unknown>; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+    // The bundled contract code was built and tested against the repository's zod.
+    const repository = JSON.parse(await readFile(join(PACKAGE_DIR, "../package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    expect(manifest.dependencies).toEqual({ zod: repository.dependencies.zod });
     const subpaths = Object.keys(manifest.exports).filter((subpath) => subpath !== "./package.json");
     expect(subpaths).toEqual(expect.arrayContaining([".", "./sqlite"]));
     for (const subpath of subpaths) {
