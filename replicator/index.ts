@@ -16,6 +16,7 @@ export type {
   HeartbeatInfo,
   OffsetStore,
   ReplicaAdapter,
+  RetryInfo,
   StoredEvent,
   Transport,
 } from "./src/types.ts";

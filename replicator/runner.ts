@@ -67,6 +67,8 @@ try {
     signal: controller.signal,
     onBatchProcessed: ({ events, offset, head, transport }) =>
       log(`applied ${events.length} events through version ${offset} (head ${head}, ${transport})`),
+    onRetry: ({ error, failures, delayMs }) =>
+      log(`retrying in ${(delayMs / 1000).toFixed(1)} s after ${failures} failure(s): ${error.message}`),
     onExit: (result) =>
       log(`stopped: ${result.reason} at version ${result.offset}${"error" in result ? ` — ${result.error.message}` : ""}`),
   });

@@ -4,6 +4,7 @@ import { memoryAdapter } from "../adapters/memory.ts";
 import { runBridge } from "../src/bridge.ts";
 import { createInboundClient, type ExternalMutation } from "../src/inbound.ts";
 import { RelayUnreachableError } from "../src/relay-http.ts";
+import type { RetryInfo } from "../src/types.ts";
 import { memoryOffsetStore } from "../storage/memory.ts";
 
 /** Errors a new user met, each of which must say what is wrong and what to pass instead. */
@@ -101,5 +102,55 @@ describe("replicator: clear errors", () => {
       `could not reach the relay at ${relayUrl} (ECONNREFUSED): ` +
         "check relayUrl, and that the relay is running and reachable from this machine",
     );
+  });
+
+  it("a long-running runBridge keeps retrying an unreachable relay, and says why through onRetry", async () => {
+    const relayUrl = await closedPortUrl();
+    const stop = new AbortController();
+    const retries: RetryInfo[] = [];
+    const exit = await runBridge({
+      relayUrl,
+      workspaceId: "acme",
+      readKey: READ_KEY,
+      adapter: memoryAdapter(),
+      offsetStore: memoryOffsetStore(),
+      transport: "poll",
+      backoff: { initialMs: 1, maxMs: 1 },
+      signal: stop.signal,
+      onRetry: (retry) => {
+        retries.push(retry);
+        if (retries.length === 3) stop.abort();
+      },
+    });
+    expect(exit).toEqual({ reason: "aborted", offset: 0 });
+    expect(retries.map((retry) => retry.failures)).toEqual([1, 2, 3]);
+    for (const retry of retries) {
+      expect(retry.error).toBeInstanceOf(RelayUnreachableError);
+      expect(retry.error.message).toBe(
+        `could not reach the relay at ${relayUrl} (ECONNREFUSED): ` +
+          "check relayUrl, and that the relay is running and reachable from this machine",
+      );
+    }
+  });
+
+  it("over the WebSocket feed, a relay that cannot be reached is named too", async () => {
+    const relayUrl = await closedPortUrl();
+    const stop = new AbortController();
+    const retries: RetryInfo[] = [];
+    await runBridge({
+      relayUrl,
+      workspaceId: "acme",
+      readKey: READ_KEY,
+      adapter: memoryAdapter(),
+      offsetStore: memoryOffsetStore(),
+      transport: "websocket",
+      backoff: { initialMs: 1, maxMs: 1 },
+      signal: stop.signal,
+      onRetry: (retry) => {
+        retries.push(retry);
+        stop.abort();
+      },
+    });
+    expect(retries.map((retry) => retry.error.message)).toEqual([`could not open the feed at ${relayUrl}: could not connect`]);
   });
 });
