@@ -1,24 +1,20 @@
-import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { memoryAdapter } from "../adapters/memory.ts";
 import { runBridge } from "../src/bridge.ts";
 import { createInboundClient, type ExternalMutation } from "../src/inbound.ts";
 import { RelayUnreachableError } from "../src/relay-http.ts";
-import type { RetryInfo } from "../src/types.ts";
+import type { BridgeOptions, RetryInfo, Transport } from "../src/types.ts";
 import { memoryOffsetStore } from "../storage/memory.ts";
+import { closedPort } from "./support/closed-port.ts";
 
 /** Errors a new user met, each of which must say what is wrong and what to pass instead. */
 
 const READ_KEY = "rk_acme.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde";
 const INGRESS_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/** A URL on 127.0.0.1 where nothing listens: a port that was free a moment ago. */
+/** A URL on 127.0.0.1 where nothing listens. */
 async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/`;
+  return `http://127.0.0.1:${await closedPort()}/`;
 }
 
 const client = (ingressSecret: unknown) => () =>
@@ -79,78 +75,62 @@ describe("replicator: clear errors", () => {
     const mutation = { eventType: "update", payload: {}, dedupeKey: "k1", entityKind: "user", entityId: "u1" };
     const error = await inbound.applyExternalMutation(mutation).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RelayUnreachableError);
-    expect((error as Error).message).toBe(
-      `could not reach the relay at ${relayUrl} (ECONNREFUSED): ` +
-        "check relayUrl, and that the relay is running and reachable from this machine",
-    );
+    expect((error as Error).message).toBe(unreachable(relayUrl));
     expect(attempts).toBe(2);
   });
 
   it("an unreachable relay ends a serverless runBridge with the relay named, not a bare 'fetch failed'", async () => {
     const relayUrl = await closedPortUrl();
-    const exit = await runBridge({
-      relayUrl,
-      workspaceId: "acme",
-      readKey: READ_KEY,
-      adapter: memoryAdapter(),
-      offsetStore: memoryOffsetStore(),
-      backoff: { initialMs: 1, maxMs: 1 },
-      waitFn: () => false,
-    });
+    const exit = await bridgeTo(relayUrl, { waitFn: () => false });
     expect(exit).toMatchObject({ reason: "fatal", offset: 0 });
-    expect(exit.reason === "fatal" && exit.error.message).toBe(
-      `could not reach the relay at ${relayUrl} (ECONNREFUSED): ` +
-        "check relayUrl, and that the relay is running and reachable from this machine",
-    );
+    expect(exit.reason === "fatal" && exit.error.message).toBe(unreachable(relayUrl));
   });
 
   it("a long-running runBridge keeps retrying an unreachable relay, and says why through onRetry", async () => {
     const relayUrl = await closedPortUrl();
-    const stop = new AbortController();
-    const retries: RetryInfo[] = [];
-    const exit = await runBridge({
-      relayUrl,
-      workspaceId: "acme",
-      readKey: READ_KEY,
-      adapter: memoryAdapter(),
-      offsetStore: memoryOffsetStore(),
-      transport: "poll",
-      backoff: { initialMs: 1, maxMs: 1 },
-      signal: stop.signal,
-      onRetry: (retry) => {
-        retries.push(retry);
-        if (retries.length === 3) stop.abort();
-      },
-    });
+    const { exit, retries } = await retriesOf(relayUrl, "poll", 3);
     expect(exit).toEqual({ reason: "aborted", offset: 0 });
     expect(retries.map((retry) => retry.failures)).toEqual([1, 2, 3]);
     for (const retry of retries) {
       expect(retry.error).toBeInstanceOf(RelayUnreachableError);
-      expect(retry.error.message).toBe(
-        `could not reach the relay at ${relayUrl} (ECONNREFUSED): ` +
-          "check relayUrl, and that the relay is running and reachable from this machine",
-      );
+      expect(retry.error.message).toBe(unreachable(relayUrl));
     }
   });
 
   it("over the WebSocket feed, a relay that cannot be reached is named too", async () => {
     const relayUrl = await closedPortUrl();
-    const stop = new AbortController();
-    const retries: RetryInfo[] = [];
-    await runBridge({
-      relayUrl,
-      workspaceId: "acme",
-      readKey: READ_KEY,
-      adapter: memoryAdapter(),
-      offsetStore: memoryOffsetStore(),
-      transport: "websocket",
-      backoff: { initialMs: 1, maxMs: 1 },
-      signal: stop.signal,
-      onRetry: (retry) => {
-        retries.push(retry);
-        stop.abort();
-      },
-    });
+    const { retries } = await retriesOf(relayUrl, "websocket", 1);
     expect(retries.map((retry) => retry.error.message)).toEqual([`could not open the feed at ${relayUrl}: could not connect`]);
   });
 });
+
+const unreachable = (relayUrl: string) =>
+  `could not reach the relay at ${relayUrl} (ECONNREFUSED): ` +
+  "check relayUrl, and that the relay is running and reachable from this machine";
+
+/** A bridge to `relayUrl` that retries at once (1 ms backoff). */
+function bridgeTo(relayUrl: string, options: Partial<BridgeOptions>) {
+  return runBridge({
+    relayUrl,
+    workspaceId: "acme",
+    readKey: READ_KEY,
+    adapter: memoryAdapter(),
+    offsetStore: memoryOffsetStore(),
+    backoff: { initialMs: 1, maxMs: 1 },
+    ...options,
+  });
+}
+
+/** Runs a long-running bridge until it has reported `count` retries, then stops it. */
+async function retriesOf(relayUrl: string, transport: Transport, count: number) {
+  const stop = new AbortController();
+  const retries: RetryInfo[] = [];
+  const exit = await bridgeTo(relayUrl, {
+    transport,
+    signal: stop.signal,
+    onRetry: (retry) => {
+      if (retries.push(retry) === count) stop.abort();
+    },
+  });
+  return { exit, retries };
+}

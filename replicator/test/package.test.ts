@@ -6,6 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../tests/support/relay.ts";
 import type { ReplicaEntity } from "../adapters/entity-mutation.ts";
+import { closedPort } from "./support/closed-port.ts";
 import { createTestWorkspace, startRelay, type LocalRelay, type TestWorkspace } from "./support/local-relay.ts";
 import { entityState, generateWorkload } from "./support/workload.ts";
 
@@ -239,6 +240,25 @@ describe("replicator package: installed from its tarball, on plain Node", () => 
     );
     expect(documented).toContain("RELAY_ONCE");
     for (const name of documented) expect(runner, name).toContain(`"${name}"`);
+  });
+
+  it("the relay-replicator bin says which relay it cannot reach while it retries, and stops on SIGTERM", async () => {
+    const dir = join(project, "bin-unreachable");
+    await mkdir(dir, { recursive: true });
+    const nowhere = `http://127.0.0.1:${await closedPort()}/`;
+    const runner = start(join(project, "node_modules/.bin/relay-replicator"), [], {
+      cwd: dir,
+      env: { RELAY_URL: nowhere, RELAY_WORKSPACE: "acme", RELAY_READ_KEY: "rk_acme.x" },
+    });
+    try {
+      await eventually(() => runner.output.stdout.includes(`could not open the feed at ${nowhere}`), 60_000);
+    } finally {
+      runner.child.kill("SIGTERM");
+    }
+    const exit = await runner.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toMatch(/retrying in \d+\.\d s after 1 failure\(s\): could not open the feed at /);
+    expect(exit.stdout).toContain("stopped: aborted at version 0");
   });
 
   it("each subpath export imports; the root entry loads no database driver, not even node:sqlite", async () => {
