@@ -282,6 +282,14 @@ describe("replicator package: installed from its tarball, on plain Node", () => 
       expect(Number(stdout.trim()), specifier).toBeGreaterThan(0);
     }
 
+    // Only this package's and the relay's own sources are bundled: a dependency or driver
+    // left out of package.json would be inlined by tsup instead of staying external.
+    const dist = join(project, "node_modules", PACKAGE_NAME, "dist");
+    for (const map of (await readdir(dist)).filter((name) => name.endsWith(".js.map"))) {
+      const { sources } = JSON.parse(await readFile(join(dist, map), "utf8")) as { sources: string[] };
+      expect(sources.filter((source) => source.includes("node_modules/")), map).toEqual([]);
+    }
+
     // Every module the root entry resolves, recorded by a resolve hook in a separate process.
     const { stdout } = await run(
       process.execPath,
