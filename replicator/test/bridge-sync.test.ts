@@ -92,7 +92,7 @@ describe("replicator: sync under a crash", () => {
     restartOffsets.close?.();
   });
 
-  it("survives a SIGKILL of the process mid-batch; the runner then catches up to the exact entity state", async () => {
+  it("survives a SIGKILL of the process mid-batch; runner.mjs then catches up to the exact entity state", async () => {
     const ws = await createTestWorkspace(relay);
     const workload = generateWorkload({ seed: 11, count: 600, entities: 25, prefix: "kill" });
     await ws.ingest(workload);
@@ -125,10 +125,7 @@ describe("replicator: sync under a crash", () => {
     expect(killedReplica.entities()).toEqual(entityState(log.slice(0, 200)));
     killedReplica.close?.();
 
-    const runner = spawn(
-      process.execPath,
-      ["--import", resolve(import.meta.dirname, "support/register-ts.mjs"), resolve(import.meta.dirname, "../runner.ts")],
-      {
+    const runner = spawn(process.execPath, [resolve(import.meta.dirname, "../runner.mjs")], {
       env: {
         ...process.env,
         RELAY_URL: relay.url,
