@@ -23,8 +23,11 @@ import { entityState, generateWorkload } from "./support/workload.ts";
 
 const PACKAGE_DIR = resolve(import.meta.dirname, "..");
 const PACKAGE_NAME = "@convex-edge-relay/replicator";
-/** Every example the README marks, and nothing else: a new one needs a test here. */
-const EXAMPLES = ["replicate.mjs", "catch-up.mjs", "entities.sql", "send-change.mjs"] as const;
+/**
+ * The README's examples that this file runs, each in a test of its own. Every other marked
+ * example must be TypeScript (`name.ts`): those are type-checked against the installed types.
+ */
+const RUN_EXAMPLES = ["replicate.mjs", "catch-up.mjs", "entities.sql", "send-change.mjs"] as const;
 
 type Run = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 
@@ -54,15 +57,21 @@ async function run(command: string, args: string[], options: { cwd: string; env?
   return result;
 }
 
-/** The README's marked examples, by file name; throws on an unmarked code example. */
+/**
+ * The README's marked examples, by file name. Throws on a code block that uses the package
+ * without a mark: every such block must be run or type-checked here.
+ */
 function readmeExamples(readme: string): Map<string, string> {
   const examples = new Map<string, string>();
   for (const match of readme.matchAll(/<!-- example: ([\w.-]+) -->\n```\w+\n([\s\S]*?)\n```/g)) {
     examples.set(match[1]!, `${match[2]!}\n`);
   }
-  const codeFences = [...readme.matchAll(/^```(js|javascript|mjs|ts|typescript|sql)$/gm)].length;
-  if (codeFences !== examples.size) {
-    throw new Error(`README.md has ${codeFences} code examples but ${examples.size} are marked <!-- example: … -->`);
+  const usesPackage = [...readme.matchAll(/^```\w*\n([\s\S]*?)^```$/gm)].filter((block) =>
+    block[1]!.includes(`"${PACKAGE_NAME}`),
+  );
+  const unmarked = usesPackage.filter((block) => ![...examples.values()].includes(`${block[1]!.trimEnd()}\n`));
+  if (unmarked.length > 0) {
+    throw new Error(`README.md has code using the package without <!-- example: name -->:\n${unmarked[0]![0]}`);
   }
   return examples;
 }
@@ -112,7 +121,7 @@ afterAll(async () => {
 });
 
 /** Writes a README example into its own folder of the customer project, to run from there. */
-async function exampleFolder(name: (typeof EXAMPLES)[number]): Promise<string> {
+async function exampleFolder(name: (typeof RUN_EXAMPLES)[number]): Promise<string> {
   const dir = join(project, name.replace(/\.\w+$/, ""));
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, name), examples.get(name)!);
@@ -151,8 +160,10 @@ async function workspaceWithEvents(seed: number): Promise<TestWorkspace> {
 }
 
 describe("replicator package: installed from its tarball, on plain Node", () => {
-  it("the README marks every code example, and this test runs each; its install line names the tarball", () => {
-    expect([...examples.keys()].sort()).toEqual([...EXAMPLES].sort());
+  it("every README block that uses the package is an example this test runs or type-checks; the install line names the tarball", () => {
+    const others = [...examples.keys()].filter((name) => !(RUN_EXAMPLES as readonly string[]).includes(name));
+    expect([...examples.keys()]).toEqual(expect.arrayContaining([...RUN_EXAMPLES]));
+    expect(others.filter((name) => !name.endsWith(".ts"))).toEqual([]);
     expect(readme).toContain(`npm install /path/to/${tarball.split("/").at(-1)}`);
   });
 
@@ -259,6 +270,37 @@ describe("replicator package: installed from its tarball, on plain Node", () => 
     expect(exit.code).toBe(0);
     expect(exit.stdout).toMatch(/retrying in \d+\.\d s after 1 failure\(s\): could not open the feed at /);
     expect(exit.stdout).toContain("stopped: aborted at version 0");
+  });
+
+  it("the README's TypeScript examples type-check against the installed package's types", async () => {
+    const typed = [...examples].filter(([name]) => name.endsWith(".ts"));
+    expect(typed.length).toBeGreaterThan(0);
+    const dir = join(project, "typed");
+    await mkdir(dir, { recursive: true });
+    for (const [name, code] of typed) await writeFile(join(dir, name), code);
+    // The customer's own tsconfig; the types of Node and of any driver an example imports come
+    // from this repository's node_modules, where the tests have them.
+    const repositoryModules = resolve(PACKAGE_DIR, "../node_modules");
+    await writeFile(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ["node"],
+          typeRoots: [join(repositoryModules, "@types")],
+          paths: { "*": [join(repositoryModules, "*")] },
+        },
+        include: ["*.ts"],
+      }),
+    );
+    const tsc = join(repositoryModules, "typescript/bin/tsc");
+    const result = await start(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: dir }).exited;
+    expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code: 0, output: "" });
   });
 
   it("each subpath export imports; the root entry loads no database driver, not even node:sqlite", async () => {
