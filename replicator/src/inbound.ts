@@ -119,14 +119,16 @@ function checkIngressSecret(secret: unknown): void {
   if (!secret.startsWith(SECRET_PREFIX)) {
     throw new TypeError(`ingressSecret does not start with ${SECRET_PREFIX}: ${expected}`);
   }
-  let keyLength = 0;
-  try {
-    keyLength = secretKeyBytes(secret).length;
-  } catch {
-    keyLength = 0;
-  }
-  if (keyLength === 0) {
+  if (!hasKeyBytes(secret)) {
     throw new TypeError(`ingressSecret is not base64 after ${SECRET_PREFIX}: ${expected}, whole and unchanged`);
+  }
+}
+
+function hasKeyBytes(secret: string): boolean {
+  try {
+    return secretKeyBytes(secret).length > 0;
+  } catch {
+    return false; // not base64
   }
 }
 
