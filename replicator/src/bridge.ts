@@ -43,6 +43,8 @@ type Settings = {
 class Bridge {
   private offset = 0;
   private head = 0;
+  /** Why the last connect or read failed, for `onRetry`. */
+  private lastFailure: Error | undefined;
   private readonly stream: string;
   private readonly signal: AbortSignal | undefined;
   private readonly options: BridgeOptions;
@@ -73,7 +75,7 @@ class Bridge {
       return this.options.waitFn ? await this.runBatchMode() : await this.runLiveMode();
     } catch (error) {
       if (this.signal?.aborted) return this.aborted();
-      return { reason: "fatal", offset: this.offset, error: error instanceof Error ? error : new Error(String(error)) };
+      return { reason: "fatal", offset: this.offset, error: asError(error) };
     } finally {
       if (this.ownsStore) await this.store.close?.();
     }
@@ -100,7 +102,7 @@ class Bridge {
       } catch (error) {
         if (this.signal?.aborted) break;
         if ((error instanceof RelayHttpError && error.fatal) || ++failures > BATCH_MODE_RETRIES) throw error;
-        await sleep(backoffDelay(failures - 1, this.settings.backoff), this.signal);
+        await this.pause(failures, asError(error));
         continue;
       }
       this.head = page.head;
@@ -127,6 +129,9 @@ class Bridge {
         if (end.fatal) throw new Error(end.reason);
         if (end.behind) continue;
         failures = end.opened ? 0 : failures + 1;
+        if (!end.opened) {
+          this.lastFailure = new Error(`could not open the feed at ${this.settings.conn.relayUrl}: ${end.reason}`);
+        }
         if (transport === "auto" && failures >= CONNECT_FAILURES_BEFORE_POLLING) {
           // The WebSocket keeps failing (a proxy may refuse upgrades): long polls work through
           // plain HTTP. They also surface a bad key or a deleted workspace as a fatal error.
@@ -139,9 +144,16 @@ class Bridge {
         failures = outcome === "error" ? failures + 1 : 0;
         if (outcome === "done") continue;
       }
-      await sleep(backoffDelay(Math.max(0, failures - 1), this.settings.backoff), this.signal);
+      await this.pause(failures, this.lastFailure);
     }
     return this.aborted();
+  }
+
+  /** Waits before the next attempt; after `failures` failures in a row, tells `onRetry` why. */
+  private async pause(failures: number, failure: Error | undefined): Promise<void> {
+    const delayMs = backoffDelay(Math.max(0, failures - 1), this.settings.backoff);
+    if (failures > 0 && failure) await this.options.onRetry?.({ error: failure, failures, delayMs });
+    await sleep(delayMs, this.signal);
   }
 
   /** One read before connecting, so a wrong key or workspace ends the run at once, clearly. */
@@ -206,6 +218,7 @@ class Bridge {
       } catch (error) {
         if (this.signal?.aborted) return "aborted";
         if (error instanceof RelayHttpError && error.fatal) throw error;
+        this.lastFailure = asError(error);
         return "error";
       }
       this.head = page.head;
@@ -246,6 +259,10 @@ class Bridge {
     }
     return "ok";
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function resolveSettings(options: BridgeOptions): Settings {

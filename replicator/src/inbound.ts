@@ -1,8 +1,9 @@
 import { toValidationIssues } from "../../src/contract/errors.ts";
 import { EventEnvelope, IngestResponse } from "../../src/contract/event.ts";
-import { signedHeaders } from "../../src/signing/standard-webhooks.ts";
+import { READ_KEY_PREFIX } from "../../src/contract/keys.ts";
+import { SECRET_PREFIX, secretKeyBytes, signedHeaders } from "../../src/signing/standard-webhooks.ts";
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
-import { relayError, RelayHttpError, workspaceUrl } from "./relay-http.ts";
+import { fetchRelay, relayError, RelayHttpError, RelayUnreachableError, workspaceUrl } from "./relay-http.ts";
 
 /** The origin the relay's subscribers see on changes made by a customer replica. */
 export const REPLICATOR_ORIGIN = "customer-replicator";
@@ -49,9 +50,10 @@ export type InboundClient = { applyExternalMutation(mutation: ExternalMutation):
  * deployments among them) receive it like any other event.
  */
 export function createInboundClient(target: InboundTarget): InboundClient {
+  checkIngressSecret(target.ingressSecret);
   const doFetch = target.fetch ?? globalThis.fetch;
   const attempts = target.attempts ?? 3;
-  const url = workspaceUrl(target, "/events");
+  const url = ingestUrl(target);
 
   const postOnce = async (body: string): Promise<MutationResult> => {
     // A fresh signature per attempt: the timestamp must stay within the relay's tolerance.
@@ -61,7 +63,7 @@ export function createInboundClient(target: InboundTarget): InboundClient {
       body,
       secrets: [target.ingressSecret],
     });
-    const res = await doFetch(url, {
+    const res = await fetchRelay(doFetch, target.relayUrl, url, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
       body,
@@ -74,19 +76,69 @@ export function createInboundClient(target: InboundTarget): InboundClient {
 
   return {
     async applyExternalMutation(mutation) {
+      checkMutationObject(mutation);
       const body = JSON.stringify({ events: [toEnvelope(mutation)] });
       for (let attempt = 1; ; attempt++) {
         try {
           return await postOnce(body);
         } catch (error) {
-          // fetch rejects with a TypeError when the network fails; the relay's 429/5xx are not fatal.
-          const retryable = error instanceof RelayHttpError ? !error.fatal : error instanceof TypeError;
+          // A network failure, or the relay's 408/429/5xx, may pass; its other answers will not.
+          const retryable = error instanceof RelayHttpError ? !error.fatal : error instanceof RelayUnreachableError;
           if (!retryable || attempt >= attempts) throw error;
         }
         await sleep(backoffDelay(attempt - 1, DEFAULT_BACKOFF));
       }
     },
   };
+}
+
+function ingestUrl(target: InboundTarget): URL {
+  try {
+    return workspaceUrl(target, "/events");
+  } catch {
+    throw new TypeError(`relayUrl is not a URL: ${String(target.relayUrl)}`);
+  }
+}
+
+/**
+ * Fails early, and says what to pass, when the secret cannot be a workspace's ingress secret;
+ * signing would otherwise fail deep in base64 decoding ("Invalid character"). The message
+ * never contains the value passed: it may be a real secret or key.
+ */
+function checkIngressSecret(secret: unknown): void {
+  const expected =
+    `pass the workspace's ingress secret (${SECRET_PREFIX}…), which the relay returned when the ` +
+    "workspace was created or its secret was rotated";
+  if (typeof secret !== "string" || secret === "") throw new TypeError(`ingressSecret is missing: ${expected}`);
+  if (secret.startsWith(READ_KEY_PREFIX)) {
+    throw new TypeError(
+      `ingressSecret is a read key (${READ_KEY_PREFIX}…), which can only read: ${expected}. ` +
+        "Read keys go to runBridge as readKey.",
+    );
+  }
+  if (!secret.startsWith(SECRET_PREFIX)) {
+    throw new TypeError(`ingressSecret does not start with ${SECRET_PREFIX}: ${expected}`);
+  }
+  if (!hasKeyBytes(secret)) {
+    throw new TypeError(`ingressSecret is not base64 after ${SECRET_PREFIX}: ${expected}, whole and unchanged`);
+  }
+}
+
+function hasKeyBytes(secret: string): boolean {
+  try {
+    return secretKeyBytes(secret).length > 0;
+  } catch {
+    return false; // not base64
+  }
+}
+
+function checkMutationObject(mutation: unknown): void {
+  if (typeof mutation === "object" && mutation !== null && !Array.isArray(mutation)) return;
+  const got = mutation === null ? "null" : Array.isArray(mutation) ? "an array" : typeof mutation;
+  throw new TypeError(
+    `applyExternalMutation takes one mutation object, got ${got}: pass ` +
+      "{ eventType, payload, dedupeKey, entityKind, entityId } (and optionally mutation, actorId)",
+  );
 }
 
 /** The contract envelope of a mutation, validated before anything is sent. */

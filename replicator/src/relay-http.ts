@@ -22,6 +22,67 @@ export class RelayHttpError extends Error {
   }
 }
 
+/**
+ * The relay could not be reached at all (a wrong URL, DNS, a refused connection, TLS): what
+ * Node's fetch reports as a bare "fetch failed", with the relay named and the cause kept.
+ */
+export class RelayUnreachableError extends Error {
+  /** The relay URL as configured. */
+  readonly relayUrl: string;
+
+  constructor(relayUrl: string, cause: unknown) {
+    const detail = networkDetail(cause);
+    super(
+      `could not reach the relay at ${relayUrl}${detail ? ` (${detail})` : ""}: ` +
+        "check relayUrl, and that the relay is running and reachable from this machine",
+      { cause },
+    );
+    this.name = "RelayUnreachableError";
+    this.relayUrl = relayUrl;
+  }
+}
+
+/** The system error under fetch's TypeError, e.g. "ECONNREFUSED" or "ENOTFOUND". */
+function networkDetail(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    if (!(current.cause instanceof Error)) return current.message;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `fetch` failed on the network rather than on its arguments: Node's fetch rejects with
+ * `TypeError("fetch failed")` whose `cause` is the system error; other fetches reject with the
+ * system error itself (it has a `code`). A TypeError without a cause is a request fetch refused
+ * to make, which no relay address would fix.
+ */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof TypeError) return error.cause !== undefined;
+  return typeof (error as { code?: unknown }).code === "string";
+}
+
+/**
+ * `fetch` to the relay at `relayUrl`; a network failure becomes a `RelayUnreachableError`. An
+ * aborted request keeps its AbortError, which callers treat as a stop, not a failure.
+ */
+export async function fetchRelay(
+  doFetch: typeof fetch,
+  relayUrl: string,
+  url: URL,
+  init: RequestInit,
+): Promise<Response> {
+  try {
+    return await doFetch(url, init);
+  } catch (error) {
+    if (init.signal?.aborted || !isNetworkFailure(error)) throw error;
+    throw new RelayUnreachableError(relayUrl, error);
+  }
+}
+
 export async function relayError(res: Response): Promise<RelayHttpError> {
   const text = await res.text().catch(() => "");
   let parsed: ReturnType<typeof ErrorBody.safeParse> | undefined;
@@ -55,7 +116,10 @@ export async function readEvents(
   url.searchParams.set("after", String(query.after));
   url.searchParams.set("limit", String(query.limit));
   if (query.waitSeconds) url.searchParams.set("wait", String(query.waitSeconds));
-  const res = await conn.fetch(url, { headers: { authorization: `Bearer ${conn.readKey}` }, signal });
+  const res = await fetchRelay(conn.fetch, conn.relayUrl, url, {
+    headers: { authorization: `Bearer ${conn.readKey}` },
+    signal,
+  });
   if (!res.ok) throw await relayError(res);
   return ReadResponse.parse(await res.json());
 }

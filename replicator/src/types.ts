@@ -35,6 +35,15 @@ export type BatchInfo = {
   transport: Transport;
 };
 
+/** A connect or read that failed and will be retried after `delayMs`. */
+export type RetryInfo = {
+  /** What failed, e.g. a `RelayUnreachableError` naming the relay. */
+  error: Error;
+  /** Failures in a row so far. */
+  failures: number;
+  delayMs: number;
+};
+
 export type HeartbeatInfo = { head: number; at: number; offset: number; transport: Transport };
 
 export type BridgeExit =
@@ -75,6 +84,12 @@ export type BridgeOptions = {
   onBatchProcessed?: (info: BatchInfo) => Promise<void> | void;
   /** Called on each relay heartbeat (WebSocket) or empty long poll. */
   onHeartbeat?: (info: HeartbeatInfo) => Promise<void> | void;
+  /**
+   * Called when connecting or reading failed in a way retrying may fix (the relay unreachable,
+   * a 5xx, a refused WebSocket), before the bridge waits and tries again. Errors retrying
+   * cannot fix end the run instead (`reason: "fatal"`).
+   */
+  onRetry?: (info: RetryInfo) => Promise<void> | void;
   /** Called once, when the bridge stops; `runBridge` resolves with the same value. */
   onExit?: (exit: BridgeExit) => Promise<void> | void;
   /** `"auto"` (default): the WebSocket feed, falling back to long polls when it fails. */
