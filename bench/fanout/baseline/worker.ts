@@ -7,26 +7,16 @@
  * its own work: signature check, validation, dedupe, per-subscriber state, signing, outcomes.
  * See paths.ts for the routes; `/forward` is the Worker-only reference line.
  */
-import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
+import { DurableObject } from "cloudflare:workers";
+import { post, type Sender } from "./sender";
 import { BASELINE_PATH, FORWARD_PATH, FORWARD_TO_HEADER } from "./paths";
+
+export { Sender } from "./sender";
 
 type Env = {
   GROUPS: DurableObjectNamespace<FanoutGroupLog>;
   SENDER: Service<Sender>;
 };
-
-async function post(url: string, body: string): Promise<number> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** One outbound POST per call: the relay's DeliveryWorker in miniature. */
-export class Sender extends WorkerEntrypoint<Env> {
-  async deliver(url: string, body: string): Promise<number> {
-    return post(url, body);
-  }
-}
 
 export class FanoutGroupLog extends DurableObject<Env> {
   private receivers: string[];
