@@ -24,9 +24,17 @@ const DRAIN_TIMEOUT_MS = 120_000;
 
 const backlogIds = (prefix: string, events: number) => Array.from({ length: events }, (_, n) => `${prefix}_${n}`);
 
-/** The relay drains `events` events to a resumed subscriber; a fresh workspace per run. */
-export async function drainThroughRelay(relay: LocalRelay, workspaceId: string, events: number): Promise<DrainFigures> {
-  const group = await createFanoutGroup({ relay, workspaceId, count: 1, start: "beginning", paused: true });
+/**
+ * The relay drains `events` events to a resumed subscriber, `maxBatchSize` per delivery; a
+ * fresh workspace per run.
+ */
+export async function drainThroughRelay(
+  relay: LocalRelay,
+  workspaceId: string,
+  events: number,
+  maxBatchSize = 100,
+): Promise<DrainFigures> {
+  const group = await createFanoutGroup({ relay, workspaceId, count: 1, start: "beginning", paused: true, maxBatchSize });
   try {
     const subscription = group.subscriptions[0]!;
     const head = await ingestBacklog({ relay, workspaceId, ingressSecret: group.ingressSecret, events, idPrefix: workspaceId });

@@ -7,7 +7,9 @@ import { signedPosts } from "../lib/signed-request.ts";
 import { LatencyRecorder } from "../lib/stats.ts";
 import { carriesEvent, nextArrival } from "./arrivals.ts";
 import { expectSameIds } from "./deliveries.ts";
+import { BASELINE_PATH, FORWARD_PATH, FORWARD_TO_HEADER } from "./baseline/paths.ts";
 import { DIRECT_PATH, directPost } from "./direct.ts";
+import type { LocalWorker } from "../lib/local-worker.ts";
 import { checkNewDeliveries, RELAY_PATH, type FanoutGroup } from "./subscribers.ts";
 
 /**
@@ -17,7 +19,7 @@ import { checkNewDeliveries, RELAY_PATH, type FanoutGroup } from "./subscribers.
  * response, so this measures latency, not queueing.
  */
 
-export type LatencyPath = "relay" | "direct";
+export type LatencyPath = "relay" | "baseline" | "worker-forward" | "direct";
 
 export type LatencyFigures = {
   samples: number;
@@ -71,6 +73,48 @@ export async function measureRelay(run: LatencyRun): Promise<LatencyFigures> {
       expectSameIds(`relay deliveries to ${subscription.subscriberId}`, await checkNewDeliveries(subscription), sentIds);
     }
     return figures;
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * Samples through the fan-out baseline Worker (`baseline/worker.ts`): the same one-event
+ * ingest body, committed by a Durable Object and handed to one service-binding call per
+ * receiver. Its receivers are the group's, registered under the group's name beforehand.
+ */
+export async function measureBaseline(run: LatencyRun, baseline: LocalWorker): Promise<LatencyFigures> {
+  return measureThroughWorker(run, baseline, `/groups/${run.group.workspaceId}/events`, {}, BASELINE_PATH);
+}
+
+/** Samples of a Worker that POSTs the event to every receiver itself, then answers. */
+export async function measureForward(run: LatencyRun, baseline: LocalWorker): Promise<LatencyFigures> {
+  const to = run.group.subscriptions.map((s) => s.receiver.url.href).join(",");
+  return measureThroughWorker(run, baseline, FORWARD_PATH, { [FORWARD_TO_HEADER]: to }, FORWARD_PATH);
+}
+
+async function measureThroughWorker(
+  run: LatencyRun,
+  worker: LocalWorker,
+  path: string,
+  headers: Record<string, string>,
+  arrivalPath: string,
+): Promise<LatencyFigures> {
+  const events = sampleEvents(run);
+  const requests: PreparedRequest[] = events.map((event) => ({
+    method: "POST",
+    path,
+    headers: { "content-type": "application/json", ...headers },
+    body: Buffer.from(JSON.stringify({ events: [event] })),
+  }));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    return await sampleLoop(run, events, async (k, receivedAt) => {
+      const sentAt = performance.now();
+      await expectOk(sendPrepared(agent, worker.url, requests[k]!, ARRIVAL_TIMEOUT_MS));
+      const respondedAt = performance.now();
+      return { sentAt, respondedAt, arrivals: await receivedAt };
+    }, arrivalPath);
   } finally {
     agent.destroy();
   }

@@ -27,6 +27,8 @@ export async function createFanoutGroup(input: {
   count: number;
   start: "head" | "beginning";
   paused?: boolean;
+  /** Events per delivery; 100 (the most) unless given. */
+  maxBatchSize?: number;
 }): Promise<FanoutGroup> {
   const { admin } = input.relay;
   const { ingressSecret } = await admin.createWorkspace(input.workspaceId);
@@ -38,7 +40,7 @@ export async function createFanoutGroup(input: {
       kind: "webhook",
       url: new URL(RELAY_PATH, receiver.url).href,
       start: input.start,
-      maxBatchSize: 100,
+      maxBatchSize: input.maxBatchSize ?? 100,
     });
     if (input.paused) await admin.pauseSubscriber(input.workspaceId, subscriberId);
     subscriptions.push({ subscriberId, receiver, checker: new DeliveryChecker(subscriberId, created.secret, created.cursor), checked: 0 });

@@ -11,11 +11,15 @@ export type LocalRelay = { worker: LocalWorker; admin: RelayAdmin };
  * The relay itself, from the repository's wrangler.toml, with a known admin token. Benchmarks
  * that make the relay call out (webhook subscribers on 127.0.0.1) allow insecure destinations,
  * as local development does; the ingest benchmark leaves the production setting.
+ * `configPath` starts a variant of the relay instead (the fan-out benchmark's relay without
+ * its attempt log).
  */
-export async function startLocalRelay(options: { allowInsecureDestinations?: boolean } = {}): Promise<LocalRelay> {
+export async function startLocalRelay(
+  options: { allowInsecureDestinations?: boolean; name?: string; configPath?: string } = {},
+): Promise<LocalRelay> {
   const worker = await startLocalWorker({
-    name: "relay",
-    configPath: join(ROOT, "wrangler.toml"),
+    name: options.name ?? "relay",
+    configPath: options.configPath ?? join(ROOT, "wrangler.toml"),
     vars: {
       RELAY_ADMIN_TOKEN: ADMIN_TOKEN,
       ...(options.allowInsecureDestinations ? { RELAY_ALLOW_INSECURE_DESTINATIONS: "true" } : {}),

@@ -1,4 +1,5 @@
 import type { AttemptOutcomeKind, AttemptQuery, AttemptTrigger, DeliveryAttempt, DeliveryAttemptPage } from "../../src/contract/attempts";
+import type { FinishedAttempt } from "../delivery/observer";
 import { DAY_MS } from "../event-log";
 import type { Sql } from "../sql";
 
@@ -11,15 +12,8 @@ export const ATTEMPT_LOG_BOUNDS = { keepAtLeast: 1_000, keepForMs: 7 * DAY_MS, k
 /** Age-based pruning runs once per this many attempts of a subscriber (it may keep more, never fewer). */
 const AGE_PRUNE_EVERY = 100;
 
-/** One finished attempt as the dispatcher reports it. */
-export type AttemptRecord = {
-  subscriberId: string;
-  webhookId: string;
-  fromVersion: number;
-  toVersion: number;
-  eventCount: number;
-  attempt: number;
-  trigger: AttemptTrigger;
+/** One finished attempt as the log stores it: the dispatcher's report, its outcome flattened. */
+export type AttemptRecord = Omit<FinishedAttempt, "outcome"> & {
   startedAt: number;
   durationMs: number;
   outcome: AttemptOutcomeKind;

@@ -160,10 +160,10 @@ it("records the watchdog's re-send of an attempt cut off by a restart", async ()
   restarting = await startRelay({ persistDir });
   cleanups.push(() => restarting.stop());
   const after = relayClient(restarting.url);
-  const attempts = await eventually(async () => {
+  const attempts = (await eventually(async () => {
     const list = await allAttempts(after, "watchdog", "w");
-    return list.length > 0 ? list : undefined;
-  }, 120_000, 250);
+    return list.length > 0 ? list : null;
+  }, 120_000, 250))!;
   // The attempt cut off never reached an outcome; the watchdog's re-send did.
   expect(attempts.map((a) => [a.trigger, a.attempt, a.outcome, a.responseBody])).toEqual([["watchdog", 2, "success", "late but fine"]]);
   expect(attempts[0]!.webhookId).toBe(r.requests[0]!.headers["webhook-id"]);

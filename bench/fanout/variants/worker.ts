@@ -4,26 +4,16 @@
  * relay logic in between, so the time each hop adds can be read off by difference.
  * `POST /{hop}` with header `x-forward-to: <url>` forwards its body there (except `echo`).
  */
-import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
+import { DurableObject } from "cloudflare:workers";
+import { post, type Sender } from "../baseline/sender";
 import { FANOUT_HOPS, FORWARD_TO_HEADER, type FanoutHop } from "./steps";
+
+export { Sender } from "../baseline/sender";
 
 type Env = {
   HOPS: DurableObjectNamespace<HopsObject>;
   SENDER: Service<Sender>;
 };
-
-async function post(url: string, body: string): Promise<number> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** The relay's DeliveryWorker in miniature: one outbound POST per call. */
-export class Sender extends WorkerEntrypoint<Env> {
-  async deliver(url: string, body: string): Promise<number> {
-    return post(url, body);
-  }
-}
 
 export class HopsObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
