@@ -16,6 +16,12 @@ export type InboundTarget = {
   ingressSecret: string;
   /** Attempts per mutation on network errors, 429 and 5xx (ingest is idempotent by id). Default 3. */
   attempts?: number;
+  /**
+   * How long, in all, a mutation may wait on the relay's own `Retry-After` (429 rate_limited,
+   * 503 overloaded) before `applyExternalMutation` gives up. Those waits do not use up
+   * `attempts`: the relay asked for them. Default 5 minutes.
+   */
+  maxThrottledWaitMs?: number;
   fetch?: typeof fetch;
 };
 
@@ -53,6 +59,7 @@ export function createInboundClient(target: InboundTarget): InboundClient {
   checkIngressSecret(target.ingressSecret);
   const doFetch = target.fetch ?? globalThis.fetch;
   const attempts = target.attempts ?? 3;
+  const maxThrottledWaitMs = target.maxThrottledWaitMs ?? 5 * 60_000;
   const url = ingestUrl(target);
 
   const postOnce = async (body: string): Promise<MutationResult> => {
@@ -78,15 +85,25 @@ export function createInboundClient(target: InboundTarget): InboundClient {
     async applyExternalMutation(mutation) {
       checkMutationObject(mutation);
       const body = JSON.stringify({ events: [toEnvelope(mutation)] });
-      for (let attempt = 1; ; attempt++) {
+      let failures = 0;
+      let throttledMs = 0;
+      for (;;) {
         try {
           return await postOnce(body);
         } catch (error) {
+          // The relay asked us to come back later: wait as long as it said, at least.
+          if (error instanceof RelayHttpError && error.throttled) {
+            const waitMs = Math.max(error.retryAfterSeconds! * 1000, backoffDelay(0, DEFAULT_BACKOFF));
+            if (throttledMs + waitMs > maxThrottledWaitMs) throw error;
+            throttledMs += waitMs;
+            await sleep(waitMs);
+            continue;
+          }
           // A network failure, or the relay's 408/429/5xx, may pass; its other answers will not.
           const retryable = error instanceof RelayHttpError ? !error.fatal : error instanceof RelayUnreachableError;
-          if (!retryable || attempt >= attempts) throw error;
+          if (!retryable || ++failures >= attempts) throw error;
         }
-        await sleep(backoffDelay(attempt - 1, DEFAULT_BACKOFF));
+        await sleep(backoffDelay(failures - 1, DEFAULT_BACKOFF));
       }
     },
   };

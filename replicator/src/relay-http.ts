@@ -1,16 +1,28 @@
 import { ErrorBody } from "../../src/contract/errors.ts";
 import { ReadResponse } from "../../src/contract/event.ts";
+import { parseRetryAfter } from "../../src/contract/retry-after.ts";
 
 /** An HTTP answer from the relay that was not a success. */
 export class RelayHttpError extends Error {
   readonly status: number;
   readonly code: string;
+  /** Seconds the relay asked to wait before the next try (its `Retry-After`), if it said. */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfterSeconds: number | null = null) {
     super(`relay answered ${status} ${code}: ${message}`);
     this.name = "RelayHttpError";
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /**
+   * The relay is shedding load and said when to come back (`429 rate_limited` or
+   * `503 overloaded` with `Retry-After`, contract §9): not a failure of the request.
+   */
+  get throttled(): boolean {
+    return (this.status === 429 || this.status === 503) && this.retryAfterSeconds !== null;
   }
 
   /**
@@ -91,8 +103,9 @@ export async function relayError(res: Response): Promise<RelayHttpError> {
   } catch {
     parsed = undefined;
   }
-  if (parsed?.success) return new RelayHttpError(res.status, parsed.data.error.code, parsed.data.error.message);
-  return new RelayHttpError(res.status, "http_error", text.slice(0, 200) || res.statusText);
+  const retryAfter = parseRetryAfter(res.headers.get("retry-after"), Date.now());
+  if (parsed?.success) return new RelayHttpError(res.status, parsed.data.error.code, parsed.data.error.message, retryAfter);
+  return new RelayHttpError(res.status, "http_error", text.slice(0, 200) || res.statusText, retryAfter);
 }
 
 export type ReadConnection = {

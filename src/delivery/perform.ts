@@ -1,7 +1,7 @@
 import { ATTEMPT_RESPONSE_BODY_BYTES } from "../contract/attempts";
 import type { DeliveryOutcome, DeliveryRequest } from "../contract/delivery-messages";
 import { readBodyPrefix } from "./response-body";
-import { parseRetryAfter } from "./retry-schedule";
+import { parseRetryAfter } from "../contract/retry-after";
 
 export const DELIVERY_TIMEOUT_MS = 15_000;
 /** Enough of a failing receiver's answer to tell an operator what went wrong in the status. */

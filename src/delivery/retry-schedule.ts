@@ -48,11 +48,3 @@ export function nextRetryDelaySeconds(input: {
   if (input.failingForSeconds + delay > policy.maxAgeSeconds) return undefined;
   return delay;
 }
-
-/** `Retry-After` as seconds: either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, (at - now) / 1000);
-}

@@ -12,7 +12,7 @@ let client: ReturnType<typeof relayClient>;
 const receivers = receiverPool();
 
 beforeAll(async () => {
-  relay = await startRelay({ vars: { RELAY_RETRY_SCHEDULE: "1" } });
+  relay = await startRelay({ vars: { RELAY_RETRY_SCHEDULE: "1", RELAY_RETRY_MAX_AGE_SECONDS: "6" } });
   client = relayClient(relay.url);
 });
 afterAll(async () => {

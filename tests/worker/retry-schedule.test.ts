@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nextRetryDelaySeconds, parseRetryAfter, retryPolicy } from "../../src/delivery/retry-schedule";
+import { parseRetryAfter } from "../../src/contract/retry-after";
+import { nextRetryDelaySeconds, retryPolicy } from "../../src/delivery/retry-schedule";
 
 const noJitter = () => 0.5;
 const vars = (schedule = "", maxAge = "") => ({ RELAY_RETRY_SCHEDULE: schedule, RELAY_RETRY_MAX_AGE_SECONDS: maxAge });
