@@ -44,11 +44,11 @@ const templates = Object.keys(document.paths).map((template) => ({
   pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+").replaceAll(".", "\\.")}$`),
 }));
 function templateOf(path: string): string {
-  const matches = templates.filter((t) => t.pattern.test(path));
-  // A literal segment wins over a parameter (e.g. …/events/{version} vs. none here, but be exact).
-  matches.sort((a, b) => (b.template.match(/\{/g)?.length ?? 0) < (a.template.match(/\{/g)?.length ?? 0) ? 1 : -1);
-  if (matches.length === 0) throw new Error(`no documented path matches ${path}`);
-  return matches[0]!.template;
+  const parameters = (template: string) => template.split("{").length - 1;
+  // Where two templates match, literal segments win over parameters, as in the router.
+  const [best] = templates.filter((t) => t.pattern.test(path)).sort((a, b) => parameters(a.template) - parameters(b.template));
+  if (!best) throw new Error(`no documented path matches ${path}`);
+  return best.template;
 }
 
 const exercised = new Map<string, Set<number>>();

@@ -1,4 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { logMigrations } from "../../durable-objects/log-schema";
+import { migrate } from "../../durable-objects/schema";
+import { createSql } from "../../durable-objects/sql";
 import { ReadResponse, ReadResponseDesc, StoredEvent, type EventFilters } from "../../src/contract/event";
 import { seededRandom } from "../support/seeded-random";
 import { createReadKey } from "./feed-support";
@@ -14,6 +18,7 @@ import {
   relayFetch,
   sleep,
   uniqueId,
+  workspaceStub,
 } from "./helpers";
 
 type Order = "asc" | "desc";
@@ -154,6 +159,29 @@ describe("event search (contract §8)", () => {
       const res = await relayFetch(`${eventsPath(workspaceId)}?${new URLSearchParams(params)}`);
       await expectError(res, "invalid_request", { issuePaths: [path] });
     }
+  });
+
+  it("the search migration fills entity ids of a log written before it", async () => {
+    const { workspaceId, ingressSecret } = await createWorkspace();
+    await ingest(workspaceId, ingressSecret, [
+      makeEvent({ entityId: "old-1", lamport: undefined }),
+      makeEvent({ entityId: "old-2", lamport: undefined }),
+      makeEvent({ entityId: "old-1", lamport: undefined }),
+    ]);
+    // Back to the schema before log/0003, then migrate again, as a deploy would.
+    await runInDurableObject(workspaceStub(workspaceId), (_instance, state) => {
+      const sql = createSql(state.storage.sql);
+      state.storage.transactionSync(() => {
+        for (const index of ["entity_id", "entity_kind", "event_type", "origin"]) {
+          state.storage.sql.exec(`DROP INDEX events_by_${index}`);
+        }
+        sql`ALTER TABLE events DROP COLUMN entity_id`;
+        sql`DELETE FROM schema_migrations WHERE name = 'log/0003-search-indexes'`;
+      });
+      state.storage.transactionSync(() => migrate(sql, logMigrations));
+    });
+    const page = ReadResponse.parse(await json(await search(workspaceId, { entityId: "old-1" })));
+    expect(page.events.map((e) => e.version)).toEqual([1, 3]);
   });
 
   it("a filtered long poll waits past appends that do not match, until one that does", async () => {
