@@ -241,7 +241,6 @@ test("configure and getSettings: origin and retry schedule", async () => {
     origin: "test", // convex-test's deployment name
     originSource: "deployment",
     retryScheduleMs: [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000],
-    lamport: 0,
   });
   expect(await t.mutation(api.federation.configure, { origin: "happy-animal-123", retryScheduleMs: [5, 10] })).toMatchObject({
     origin: "happy-animal-123",

@@ -30,10 +30,13 @@ function acceptedIds(requests: ReceivedRequest[]): string[] {
   return requests.filter((r) => r.status === 200).flatMap((r) => r.eventIds);
 }
 
-/** Outbox event ids in commit order (the Lamport clock ticks once per event, in commit order). */
+/**
+ * Outbox event ids in commit order: `listEvents` lists newest first by creation time, which
+ * convex-test (running one transaction at a time) assigns in commit order.
+ */
 async function committedIds(t: ExampleApp): Promise<string[]> {
   const events = await t.query(api.federation.listEvents, { limit: 500 });
-  return events.sort((a, b) => a.lamport - b.lamport).map((e) => e.eventId);
+  return events.reverse().map((e) => e.eventId);
 }
 
 async function createUsers(t: ExampleApp, count: number, prefix = "u") {

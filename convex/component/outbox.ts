@@ -6,7 +6,8 @@ import { entityByName } from "./entities";
 import { dispatcherOf, wake } from "./lib/dispatcher";
 import { buildEnvelope } from "./lib/envelope";
 import { refreshOutboxStatus } from "./lib/outboxStatus";
-import { resolveOrigin, tickLamport } from "./lib/settings";
+import { nextEntityLamport } from "./lib/entityClock";
+import { resolveOrigin } from "./lib/settings";
 import { vEvent, vEventStats, vEventStatus, vOperation } from "./lib/validators";
 
 const vClearResult = v.object({ deleted: v.number(), inboxDeleted: v.number(), hasMore: v.boolean() });
@@ -69,7 +70,7 @@ export const enqueue = mutation({
     // else one past the last write this deployment knows of.
     const version = numberField(args.document, "version") ?? (mapped?.version ?? 0) + 1;
     const updatedAt = numberField(args.document, "updatedAt") ?? now;
-    const lamport = await tickLamport(ctx);
+    const lamport = nextEntityLamport(mapped);
     const eventId = `evt_${crypto.randomUUID().replaceAll("-", "")}`;
     const { json } = buildEnvelope({
       eventId,
@@ -93,6 +94,7 @@ export const enqueue = mutation({
       localId: args.localId,
       operation: args.operation,
       stamp: { version, updatedAt, origin },
+      lamport,
       mapped,
       now,
     });
@@ -115,7 +117,6 @@ export const enqueue = mutation({
         outboxId,
         connectionId: connection._id,
         commitTs: ctx.db.vars.commitTs,
-        lamport,
         status: "pending",
         attempts: 0,
       });
@@ -135,11 +136,13 @@ async function recordLocalWrite(
     localId: string;
     operation: "create" | "update" | "delete";
     stamp: { version: number; updatedAt: number; origin: string };
+    lamport: number;
     mapped: Doc<"idMap"> | null;
     now: number;
   },
 ) {
-  const { entity, entityId, mapped, stamp } = write;
+  const { entity, entityId, mapped, lamport } = write;
+  const stamp = { ...write.stamp, lamport };
   if (write.operation === "delete") {
     if (mapped) await ctx.db.delete("idMap", mapped._id);
     if (!(await tombstoneOf(ctx, entity.name, entityId))) {

@@ -14,6 +14,7 @@ import type * as entities from "../entities.js";
 import type * as inbox from "../inbox.js";
 import type * as lib_connectionConfig from "../lib/connectionConfig.js";
 import type * as lib_dispatcher from "../lib/dispatcher.js";
+import type * as lib_entityClock from "../lib/entityClock.js";
 import type * as lib_env from "../lib/env.js";
 import type * as lib_envelope from "../lib/envelope.js";
 import type * as lib_ids from "../lib/ids.js";
@@ -35,6 +36,7 @@ const fullApi: ApiFromModules<{
   inbox: typeof inbox;
   "lib/connectionConfig": typeof lib_connectionConfig;
   "lib/dispatcher": typeof lib_dispatcher;
+  "lib/entityClock": typeof lib_entityClock;
   "lib/env": typeof lib_env;
   "lib/envelope": typeof lib_envelope;
   "lib/ids": typeof lib_ids;

@@ -176,6 +176,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         applied: Array<{
           entityId: string;
           entityName: string;
+          lamport: number;
           localId: string;
           origin: string;
           table: string;
@@ -205,6 +206,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               dataJson: string;
               entityId: string;
               entityName: string;
+              lamport: number;
               localId: string | null;
               op: "upsert";
               origin: string;
@@ -304,7 +306,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       "internal",
       { origin?: string | null; retryScheduleMs?: Array<number> | null },
       {
-        lamport: number;
         origin: string;
         originSource: "configured" | "deployment";
         retryScheduleMs: Array<number>;
@@ -316,7 +317,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       "internal",
       {},
       {
-        lamport: number;
         origin: string;
         originSource: "configured" | "deployment";
         retryScheduleMs: Array<number>;
