@@ -228,8 +228,9 @@ describe("event wrappers", () => {
     await waitFor(async () => (await connection(t)).phase === "backoff", { what: "the backoff" });
     expect((await connection(t)).nextAttemptAt).toBeGreaterThan(Date.now() + 500_000);
     down = false;
-    expect(await t.mutation(api.federation.syncNow, {})).toEqual({ retried: 0, woken: 1 });
-    await waitFor(() => relay!.log.length === 1, { what: "the event" });
+    // The pending create, and the user's current state as a fresh event.
+    expect(await t.mutation(api.federation.syncNow, { entityName: "User" })).toMatchObject({ sent: 1, retried: 0, woken: 1 });
+    await waitFor(() => relay!.log.length === 2, { what: "the events" });
     await waitFor(async () => (await connection(t)).phase === "idle", { what: "idle" });
     await expect(t.mutation(api.federation.syncNow, { entityId: "x" })).rejects.toThrow(/needs entityName/);
   });

@@ -1,10 +1,12 @@
 import type { GenericDataModel, GenericMutationCtx, GenericQueryCtx } from "convex/server";
 import { v } from "convex/values";
 import { vConnectionKind, vEventStatus, vStrategy } from "../component/lib/validators";
+import { syncNow, type SyncNowArgs } from "./sync";
 import type { ComponentApi } from "./types";
 
 type RunQueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
 type RunMutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runMutation">;
+type SyncNowCtx = Parameters<typeof syncNow>[0];
 
 /**
  * The seed's API wrappers: `{ args, handler }` pairs for the app to export with its own
@@ -105,9 +107,8 @@ export function makeFederationApiWrappers(component: ComponentApi) {
 
     // ---- manual sync ----
     syncNow: {
-      args: { entityName: v.optional(v.string()), entityId: v.optional(v.string()) },
-      handler: async (ctx: RunMutationCtx, args: { entityName?: string; entityId?: string }) =>
-        await ctx.runMutation(component.outbox.syncNow, args),
+      args: { entityName: v.optional(v.string()), entityId: v.optional(v.string()), cursor: v.optional(v.string()) },
+      handler: async (ctx: SyncNowCtx, args: SyncNowArgs) => await syncNow(ctx, component, args),
     },
 
     // ---- beyond the seed: this deployment's origin and retry schedule ----

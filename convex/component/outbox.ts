@@ -54,6 +54,11 @@ export const enqueue = mutation({
     document: v.union(v.record(v.string(), v.any()), v.null()),
     mutation: v.optional(v.string()),
     actorId: v.optional(v.union(v.string(), v.null())),
+    /**
+     * The entity's global id, when the caller knows it better than the id map: `syncNow`
+     * resending the delete of an entity whose mapping went with it.
+     */
+    entityId: v.optional(v.string()),
   },
   returns: v.union(v.object({ eventId: v.string(), entityId: v.string(), lamport: v.number() }), v.null()),
   handler: async (ctx, args) => {
@@ -65,7 +70,7 @@ export const enqueue = mutation({
     const now = Date.now();
     const { origin } = await resolveOrigin(ctx);
     const mapped = await mapByLocalId(ctx, args.entityName, args.localId);
-    const entityId = mapped?.entityId ?? `${origin}:${args.localId}`;
+    const entityId = mapped?.entityId ?? args.entityId ?? `${origin}:${args.localId}`;
     // The document's own version fields when it has them (the seed's schema requires them),
     // else one past the last write this deployment knows of.
     const version = numberField(args.document, "version") ?? (mapped?.version ?? 0) + 1;

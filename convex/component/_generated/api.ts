@@ -24,6 +24,7 @@ import type * as lib_settings from "../lib/settings.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as outbox from "../outbox.js";
 import type * as settings from "../settings.js";
+import type * as sync from "../sync.js";
 
 import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
@@ -46,6 +47,7 @@ const fullApi: ApiFromModules<{
   "lib/validators": typeof lib_validators;
   outbox: typeof outbox;
   settings: typeof settings;
+  sync: typeof sync;
 }> = anyApi as any;
 
 /**

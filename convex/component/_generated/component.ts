@@ -240,6 +240,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       {
         actorId?: string | null;
         document: Record<string, any> | null;
+        entityId?: string;
         entityName: string;
         localId: string;
         mutation?: string;
@@ -320,6 +321,47 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         origin: string;
         originSource: "configured" | "deployment";
         retryScheduleMs: Array<number>;
+      },
+      Name
+    >;
+  };
+  sync: {
+    knownPage: FunctionReference<
+      "query",
+      "internal",
+      {
+        entityName: string;
+        paginationOpts: {
+          cursor: string | null;
+          endCursor?: string | null;
+          id?: number;
+          maximumBytesRead?: number;
+          maximumRowsRead?: number;
+          numItems: number;
+        };
+        source: "mapped" | "deleted";
+      },
+      {
+        continueCursor: string;
+        isDone: boolean;
+        page: Array<{ entityId: string; localId: string | null }>;
+      },
+      Name
+    >;
+    plan: FunctionReference<
+      "query",
+      "internal",
+      { entityId?: string; entityName?: string },
+      {
+        entity: null | {
+          deleted: boolean;
+          entityId: string;
+          entityName: string;
+          localId: string;
+          mapped: boolean;
+          table: string;
+        };
+        kinds: Array<{ name: string; table: string }>;
       },
       Name
     >;
