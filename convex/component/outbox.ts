@@ -276,7 +276,7 @@ async function retryDeliveries(ctx: MutationCtx, outboxId: Id<"outbox">): Promis
   let retried = 0;
   for (const delivery of deliveries) {
     if (delivery.status !== "failed") continue;
-    await ctx.db.patch("deliveries", delivery._id, { status: "pending", lastError: undefined });
+    await ctx.db.patch("deliveries", delivery._id, { status: "pending", lastError: undefined, refusal: undefined });
     const dispatcher = await dispatcherOf(ctx, delivery.connectionId);
     if (dispatcher) await wake(ctx, dispatcher, { now, skipBackoff: true });
     retried++;

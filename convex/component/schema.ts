@@ -115,13 +115,14 @@ export default defineSchema({
     relayVersion: v.optional(v.number()),
     sentAt: v.optional(v.number()),
     lastError: v.optional(v.string()),
-    /** The HTTP status that refused a `failed` delivery; see `lib/refusals.ts`. */
+    /** Why a `failed` delivery failed: the refusing HTTP status and its kind (`lib/refusals.ts`). */
     failedStatus: v.optional(v.number()),
+    refusal: v.optional(v.union(v.literal("permanent"), v.literal("transient"))),
   })
     // Every index ends with `_creationTime`, which Convex keeps increasing within a
     // transaction: it orders the events of one transaction, which share a commit timestamp.
     .index("by_connection_status", ["connectionId", "status", "commitTs"])
-    .index("by_status", ["status"])
+    .index("by_refusal", ["status", "refusal"])
     .index("by_outbox", ["outboxId"]),
 
   /** Inbound event ids already handled, so that a redelivered batch applies once. */

@@ -19,6 +19,7 @@ import type * as lib_env from "../lib/env.js";
 import type * as lib_envelope from "../lib/envelope.js";
 import type * as lib_ids from "../lib/ids.js";
 import type * as lib_outboxStatus from "../lib/outboxStatus.js";
+import type * as lib_refusals from "../lib/refusals.js";
 import type * as lib_send from "../lib/send.js";
 import type * as lib_settings from "../lib/settings.js";
 import type * as lib_validators from "../lib/validators.js";
@@ -42,6 +43,7 @@ const fullApi: ApiFromModules<{
   "lib/envelope": typeof lib_envelope;
   "lib/ids": typeof lib_ids;
   "lib/outboxStatus": typeof lib_outboxStatus;
+  "lib/refusals": typeof lib_refusals;
   "lib/send": typeof lib_send;
   "lib/settings": typeof lib_settings;
   "lib/validators": typeof lib_validators;
