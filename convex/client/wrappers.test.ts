@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { api } from "../example/convex/_generated/api";
+import { api, internal } from "../example/convex/_generated/api";
 import { makeExampleApp, serveConvexHttp, type ExampleApp } from "../testing/example-app";
 import { INGRESS_SECRET, SUBSCRIBER_SECRET, WORKSPACE, setupApp } from "../testing/fixtures";
 import { startIngestRecorder, type IngestRecorder } from "../testing/ingest-recorder";
@@ -36,9 +36,13 @@ describe("entity wrappers", () => {
     expect(await t.mutation(api.federation.toggleEntity, { entityId: user._id, enabled: false })).toEqual({ ...user, enabled: false });
     expect(await t.query(api.federation.listEntities, {})).toEqual([{ ...user, enabled: false }, task]);
 
+    // The entity's name works as well as its _id.
+    expect(await t.mutation(api.federation.toggleEntity, { entityId: "User", enabled: true })).toEqual(user);
+    await expect(t.mutation(api.federation.toggleEntity, { entityId: "Invoice", enabled: true })).rejects.toThrow(/no entity with id or name/);
+    expect(await t.mutation(api.federation.removeEntity, { entityId: "Task" })).toEqual({ removed: true });
     expect(await t.mutation(api.federation.removeEntity, { entityId: user._id })).toEqual({ removed: true });
     expect(await t.mutation(api.federation.removeEntity, { entityId: user._id })).toEqual({ removed: false });
-    expect(await t.query(api.federation.listEntities, {})).toEqual([task]);
+    expect(await t.query(api.federation.listEntities, {})).toEqual([]);
   });
 });
 
@@ -122,7 +126,11 @@ describe("connection wrappers", () => {
     relay = await startIngestRecorder(INGRESS_SECRET);
     const t = await setupApp({ relayUrl: relay.url });
     const { _id } = await connection(t);
-    expect(await t.mutation(api.federation.testConnection, { connectionId: _id })).toEqual({ scheduled: true });
+    expect(await t.mutation(api.federation.testConnection, { connectionId: _id })).toEqual({
+      scheduled: true,
+      projectId: "relay",
+      resultIn: 'getConnection({ projectId: "relay" }).lastTest',
+    });
     await waitFor(async () => (await connection(t)).lastTest !== null, { what: "the test result" });
     expect(await connection(t)).toMatchObject({ status: "online", lastTest: { ok: true, status: 400 } });
     expect(relay.requests).toHaveLength(1);
@@ -139,6 +147,33 @@ describe("connection wrappers", () => {
     await t.mutation(api.federation.testConnection, { connectionId: _id });
     await waitFor(async () => (await connection(t)).lastTest?.ok === false, { what: "the failed test" });
     expect((await connection(t)).lastTest).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/invalid_signature/) });
+  });
+
+  test("testConnectionNow returns the result, and records it too", async () => {
+    relay = await startIngestRecorder(INGRESS_SECRET);
+    const t = await setupApp({ relayUrl: relay.url });
+    const { _id } = await connection(t);
+    const result = await t.action(api.federation.testConnectionNow, { connectionId: _id });
+    expect(result).toEqual({ at: expect.any(Number), ok: true, status: 400, message: expect.stringMatching(/secret is accepted/) });
+    expect((await connection(t)).lastTest).toEqual(result);
+    relay.respond = () => ({ status: 404, body: { error: { code: "workspace_not_found", message: "no such workspace" } } });
+    expect(await t.action(api.federation.testConnectionNow, { connectionId: _id })).toMatchObject({ ok: false, status: 404 });
+    await expect(t.action(api.federation.testConnectionNow, { connectionId: "nope" })).rejects.toThrow(/no connection/);
+  });
+
+  test("setup says which env var is unset, and returns the connectionId", async () => {
+    const t = makeExampleApp();
+    delete process.env.RELAY_URL;
+    process.env.RELAY_WORKSPACE = WORKSPACE;
+    try {
+      await expect(t.mutation(internal.federation.setup, {})).rejects.toThrow(/url is missing.*npx convex env set RELAY_URL/);
+      process.env.RELAY_URL = "https://relay.example.com";
+      const { connectionId } = await t.mutation(internal.federation.setup, {});
+      expect(connectionId).toBe((await connection(t))._id);
+    } finally {
+      delete process.env.RELAY_URL;
+      delete process.env.RELAY_WORKSPACE;
+    }
   });
 
   test("testConnection reaches a direct peer's receiver (this package's) over HTTP", async () => {

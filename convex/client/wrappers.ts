@@ -1,4 +1,4 @@
-import type { GenericDataModel, GenericMutationCtx, GenericQueryCtx } from "convex/server";
+import type { GenericActionCtx, GenericDataModel, GenericMutationCtx, GenericQueryCtx } from "convex/server";
 import { v } from "convex/values";
 import { vConnectionKind, vEventStatus, vStrategy } from "../component/lib/validators";
 import { syncNow, type SyncNowArgs } from "./sync";
@@ -6,7 +6,20 @@ import type { ComponentApi } from "./types";
 
 type RunQueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
 type RunMutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runMutation">;
+type RunActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runAction">;
 type SyncNowCtx = Parameters<typeof syncNow>[0];
+
+/**
+ * `addConnection` is often called from a setup function with env vars (`url:
+ * process.env.RELAY_URL!`): an unset one must say which, not "Missing required field".
+ */
+function requireSetting(value: string | undefined, field: string, envVar: string): string {
+  if (typeof value === "string" && value !== "") return value;
+  throw new Error(
+    `addConnection: ${field} is ${value === "" ? "empty" : "missing"}. If it comes from an env var, set it first: ` +
+      `npx convex env set ${envVar} …`,
+  );
+}
 
 /**
  * The seed's API wrappers: `{ args, handler }` pairs for the app to export with its own
@@ -25,11 +38,13 @@ export function makeFederationApiWrappers(component: ComponentApi) {
       args: {},
       handler: async (ctx: RunQueryCtx) => await ctx.runQuery(component.entities.list, {}),
     },
+    /** `entityId`: the `_id` from `listEntities`, or the entity's name. */
     toggleEntity: {
       args: { entityId: v.string(), enabled: v.boolean() },
       handler: async (ctx: RunMutationCtx, args: { entityId: string; enabled: boolean }) =>
         await ctx.runMutation(component.entities.toggle, args),
     },
+    /** `entityId`: the `_id` from `listEntities`, or the entity's name. */
     removeEntity: {
       args: { entityId: v.string() },
       handler: async (ctx: RunMutationCtx, args: { entityId: string }) =>
@@ -60,7 +75,14 @@ export function makeFederationApiWrappers(component: ComponentApi) {
           receiveSecret?: string;
           receiveSecretEnvVar?: string;
         },
-      ) => await ctx.runMutation(component.connections.add, args),
+      ) =>
+        await ctx.runMutation(component.connections.add, {
+          ...args,
+          url: requireSetting(args.url, "url", "RELAY_URL"),
+          ...(args.workspace !== undefined || "workspace" in args
+            ? { workspace: requireSetting(args.workspace, "workspace", "RELAY_WORKSPACE") }
+            : {}),
+        }),
     },
     listConnections: {
       args: {},
@@ -76,10 +98,17 @@ export function makeFederationApiWrappers(component: ComponentApi) {
       handler: async (ctx: RunMutationCtx, args: { connectionId: string }) =>
         await ctx.runMutation(component.connections.remove, args),
     },
+    /** Schedules a probe; its result lands in `getConnection({ projectId }).lastTest`. */
     testConnection: {
       args: { connectionId: v.string() },
       handler: async (ctx: RunMutationCtx, args: { connectionId: string }) =>
         await ctx.runMutation(component.connections.test, args),
+    },
+    /** Beyond the seed: probes now and returns the result (export it with `action`). */
+    testConnectionNow: {
+      args: { connectionId: v.string() },
+      handler: async (ctx: RunActionCtx, args: { connectionId: string }) =>
+        await ctx.runAction(component.connections.testNow, args),
     },
 
     // ---- events ----
@@ -94,6 +123,7 @@ export function makeFederationApiWrappers(component: ComponentApi) {
       args: {},
       handler: async (ctx: RunQueryCtx) => await ctx.runQuery(component.outbox.stats, {}),
     },
+    /** `eventId`: the `evt_…` id `listEvents` returns as `eventId`. */
     retryEvent: {
       args: { eventId: v.string() },
       handler: async (ctx: RunMutationCtx, args: { eventId: string }) =>

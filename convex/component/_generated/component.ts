@@ -114,7 +114,20 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       Name
     >;
     remove: FunctionReference<"mutation", "internal", { connectionId: string }, { removed: boolean }, Name>;
-    test: FunctionReference<"mutation", "internal", { connectionId: string }, { scheduled: boolean }, Name>;
+    test: FunctionReference<
+      "mutation",
+      "internal",
+      { connectionId: string },
+      { projectId: string; resultIn: string; scheduled: boolean },
+      Name
+    >;
+    testNow: FunctionReference<
+      "action",
+      "internal",
+      { connectionId: string },
+      { at: number; message: string; ok: boolean; status: number | null },
+      Name
+    >;
     verificationSecrets: FunctionReference<
       "query",
       "internal",
