@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { api, internal } from "../example/convex/_generated/api";
 import { makeExampleApp, serveConvexHttp, type ExampleApp } from "../testing/example-app";
-import { INGRESS_SECRET, SUBSCRIBER_SECRET, WORKSPACE, setupApp } from "../testing/fixtures";
+import { INGRESS_SECRET, SUBSCRIBER_SECRET, WORKSPACE, deliver, setupApp, userEvent } from "../testing/fixtures";
 import { startIngestRecorder, type IngestRecorder } from "../testing/ingest-recorder";
 import { waitFor } from "../testing/wait";
 
@@ -274,8 +274,8 @@ describe("event wrappers", () => {
 test("configure and getSettings: origin and retry schedule", async () => {
   const t = makeExampleApp();
   expect(await t.query(api.federation.getSettings, {})).toEqual({
-    origin: "test", // convex-test's deployment name
-    originSource: "deployment",
+    origin: expect.stringMatching(/^convex-test-\d+$/), // set by test.ts's register
+    originSource: "configured",
     retryScheduleMs: [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000],
   });
   expect(await t.mutation(api.federation.configure, { origin: "happy-animal-123", retryScheduleMs: [5, 10] })).toMatchObject({
@@ -283,7 +283,30 @@ test("configure and getSettings: origin and retry schedule", async () => {
     originSource: "configured",
     retryScheduleMs: [5, 10],
   });
-  expect(await t.mutation(api.federation.configure, { origin: null })).toMatchObject({ origin: "test", retryScheduleMs: [5, 10] });
+  // Without a configured origin, the deployment's name (convex-test calls every one "test").
+  expect(await t.mutation(api.federation.configure, { origin: null })).toMatchObject({
+    origin: "test",
+    originSource: "deployment",
+    retryScheduleMs: [5, 10],
+  });
   await expect(t.mutation(api.federation.configure, { retryScheduleMs: [] })).rejects.toThrow(/retryScheduleMs/);
   await expect(t.mutation(api.federation.configure, { origin: "has space" })).rejects.toThrow(/origin/);
+});
+
+test("each convex-test instance gets its own origin, so instances do not take each other's events for echoes", async () => {
+  const a = makeExampleApp();
+  const b = makeExampleApp();
+  const [originA, originB] = [(await a.query(api.federation.getSettings, {})).origin, (await b.query(api.federation.getSettings, {})).origin];
+  expect(originA).not.toBe(originB);
+
+  // An event a wrote reaches b as a delivery and applies (it would be an "echo" if both were "test").
+  for (const t of [a, b]) {
+    await t.mutation(api.federation.registerEntity, { name: "User", table: "users", strategy: "bidirectional" });
+    await t.mutation(api.federation.addConnection, { projectId: "relay", url: "http://127.0.0.1:9", workspace: WORKSPACE, secret: INGRESS_SECRET, receiveSecret: SUBSCRIBER_SECRET });
+  }
+  await a.mutation(api.users.createUser, { email: "ada@example.com", name: "Ada" });
+  const [event] = await a.query(api.federation.listEvents, {});
+  const fromA = userEvent({ entityId: event!.entityId, eventType: "create", version: 1, origin: originA });
+  expect((await deliver(b, [fromA])).body).toMatchObject({ applied: 1, echo: 0 });
+  expect((await deliver(a, [{ ...fromA, id: `evt_${crypto.randomUUID()}` }])).body).toMatchObject({ applied: 0, echo: 1 });
 });
