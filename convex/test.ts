@@ -1,4 +1,3 @@
-/// <reference types="vite/client" />
 import type { TestConvex } from "convex-test";
 import { componentsGeneric, type GenericSchema, type SchemaDefinition } from "convex/server";
 import schema from "./component/schema";
