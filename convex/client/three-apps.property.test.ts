@@ -1,8 +1,9 @@
-import { componentsGeneric } from "convex/server";
+import { componentsGeneric, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
 import fc from "fast-check";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import type { StoredEvent } from "../../src/contract/event";
-import type { ComponentApi } from "../component/_generated/component";
+import type { internal } from "../component/_generated/api";
+import type { Id } from "../component/_generated/dataModel";
 import { api } from "../example/convex/_generated/api";
 import type { ExampleApp } from "../testing/example-app";
 import { WORKSPACE, deliver, setupApp } from "../testing/fixtures";
@@ -32,7 +33,11 @@ const PATH = process.env.FC_PATH;
 
 const APPS = ["a", "b", "c"] as const;
 type AppName = (typeof APPS)[number];
-const component = (componentsGeneric() as unknown as { federation: ComponentApi<"federation"> }).federation;
+/** The component's own dispatcher steps, which an app's test may call directly. */
+type Internal<F extends FunctionReference<"mutation", "internal">> = FunctionReference<"mutation", "internal", FunctionArgs<F>, FunctionReturnType<F>>;
+const dispatch = (componentsGeneric() as unknown as {
+  federation: { dispatch: { claim: Internal<typeof internal.dispatch.claim>; settle: Internal<typeof internal.dispatch.settle> } };
+}).federation.dispatch;
 
 type Command =
   | { kind: "create"; app: AppName }
@@ -97,12 +102,13 @@ async function flush(world: World, app: AppName) {
   const t = world.apps[app];
   const connection = (await t.query(api.federation.getConnection, { projectId: "relay" }))!;
   for (;;) {
-    const claim = await t.mutation(component.dispatch.claim as never, { connectionId: connection._id, runner: "model" });
+    const connectionId = connection._id as Id<"connections">;
+    const claim = await t.mutation(dispatch.claim, { connectionId, runner: "model" });
     if (claim === null) return;
-    const { deliveryIds, envelopes } = claim as { deliveryIds: string[]; envelopes: string[] };
+    const { deliveryIds, envelopes } = claim;
     const versions = world.relay.ingest(envelopes);
-    await t.mutation(component.dispatch.settle as never, {
-      connectionId: connection._id,
+    await t.mutation(dispatch.settle, {
+      connectionId,
       runner: "model",
       deliveryIds,
       outcome: { kind: "accepted", versions },
