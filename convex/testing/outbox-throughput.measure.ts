@@ -24,9 +24,10 @@ import { setupApp } from "./fixtures";
 type Target = { workspace: string; secret: string; readKey: string };
 type Setup = {
   relayUrl: string;
-  events: number;
-  /** Per round: a workspace for each relay-bound path. */
-  rounds: { synced: Target; direct: Target }[];
+  /** Run sizes; each round runs every path at every size. */
+  sizes: number[];
+  /** Per round and size: a workspace for each relay-bound path. */
+  rounds: { synced: Target; direct: Target }[][];
 };
 
 export type PathFigures = {
@@ -37,7 +38,7 @@ export type PathFigures = {
   /** Synced path: when the last synced mutation had committed (the rest is the drain). */
   writesMs?: number;
 };
-export type OutboxThroughput = { rounds: Record<"plain" | "synced" | "direct", PathFigures>[] };
+export type OutboxThroughput = { sizes: number[]; rounds: Record<"plain" | "synced" | "direct", PathFigures>[][] };
 
 const setup = JSON.parse(process.env.BENCH_SETUP ?? "null") as Setup | null;
 
@@ -114,12 +115,16 @@ async function directIngest(events: number, target: Target): Promise<PathFigures
 
 test("outbox throughput", async () => {
   if (setup === null) throw new Error("run by `npm run bench -- convex-outbox`, which sets BENCH_SETUP");
-  const result: OutboxThroughput = { rounds: [] };
+  const result: OutboxThroughput = { sizes: setup!.sizes, rounds: [] };
   for (const round of setup!.rounds) {
-    const plain = await plainWrites(setup!.events);
-    const synced = await syncedWrites(setup!.events, round.synced);
-    const direct = await directIngest(setup!.events, round.direct);
-    result.rounds.push({ plain, synced, direct });
+    const bySize = [];
+    for (const [index, events] of setup!.sizes.entries()) {
+      const plain = await plainWrites(events);
+      const synced = await syncedWrites(events, round[index]!.synced);
+      const direct = await directIngest(events, round[index]!.direct);
+      bySize.push({ plain, synced, direct });
+    }
+    result.rounds.push(bySize);
   }
   await writeFile(process.env.BENCH_OUT!, JSON.stringify(result, null, 2));
 }, 600_000);
