@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Doc } from "./_generated/dataModel";
 import { api, internal } from "./_generated/api";
 import { makeComponentApp } from "../testing/component-app";
+import { INGRESS_SECRET } from "../testing/fixtures";
 import crons from "./crons";
 import { refusalOf } from "./lib/refusals";
 
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
 afterEach(() => vi.useRealTimers());
@@ -16,7 +16,7 @@ type DispatcherState = Partial<Pick<Doc<"dispatchers">, "phase" | "runner" | "le
 async function setup(state: DispatcherState, withPending: boolean) {
   const t = makeComponentApp();
   await t.mutation(api.entities.register, { name: "User", table: "users", strategy: "bidirectional" });
-  await t.mutation(api.connections.add, { projectId: "relay", url: "https://relay.example.com", workspace: "ws", secret: SECRET });
+  await t.mutation(api.connections.add, { projectId: "relay", url: "https://relay.example.com", workspace: "ws", secret: INGRESS_SECRET });
   if (withPending) {
     await t.mutation(api.outbox.enqueue, {
       entityName: "User",

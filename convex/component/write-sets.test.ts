@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api";
 import { plan } from "./inbox";
 import { enqueue } from "./outbox";
-import { makeComponentApp } from "../testing/component-app";
+import { setupComponentApp } from "../testing/component-app";
 import { conflicts, describeRecording, newRecording, recordingDb, type Recording } from "../testing/recording-db";
 
 /**
@@ -12,8 +12,6 @@ import { conflicts, describeRecording, newRecording, recordingDb, type Recording
  * These tests run the component's own handlers with a recording `ctx.db` and check that
  * synced writes (and inbound batches) for different entities leave each other alone.
  */
-
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 // Scheduled dispatch runs stay queued: the dispatcher stays "scheduled", as under load.
 beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
@@ -29,13 +27,7 @@ const user = (localId: string, version: number) => ({
   document: { email: `${localId}@example.com`, name: localId, version, updatedAt: version },
 });
 
-async function setup() {
-  const t = makeComponentApp();
-  await t.mutation(api.settings.configure, { origin: "app-a" });
-  await t.mutation(api.entities.register, { name: "User", table: "users", strategy: "bidirectional" });
-  await t.mutation(api.connections.add, { projectId: "relay", url: "https://relay.example.com", workspace: "ws", secret: SECRET });
-  return t;
-}
+const setup = setupComponentApp;
 
 type App = Awaited<ReturnType<typeof setup>>;
 
