@@ -79,9 +79,8 @@ export function makeFederationApiWrappers(component: ComponentApi) {
         await ctx.runMutation(component.connections.add, {
           ...args,
           url: requireSetting(args.url, "url", "RELAY_URL"),
-          ...(args.workspace !== undefined || "workspace" in args
-            ? { workspace: requireSetting(args.workspace, "workspace", "RELAY_WORKSPACE") }
-            : {}),
+          // A key present but undefined is an unset env var; a direct connection has no key.
+          ...("workspace" in args ? { workspace: requireSetting(args.workspace, "workspace", "RELAY_WORKSPACE") } : {}),
         }),
     },
     listConnections: {
