@@ -103,9 +103,15 @@ describe("the packed component in a fresh app outside the repository", () => {
     const listing = JSON.parse(await sh(packageDir, "npm", ["pack", "--dry-run", "--json", "--ignore-scripts"]))[0];
     const files: string[] = listing.files.map((f: { path: string }) => f.path);
     expect(files.every((f) => f.startsWith("dist/") || f === "package.json" || f === "README.md")).toBe(true);
-    for (const required of ["dist/client/index.js", "dist/client/index.d.ts", "dist/component/convex.config.js", "dist/component/outbox.js", "dist/component/_generated/component.d.ts", "dist/test.js"]) {
+    for (const required of ["dist/client/index.js", "dist/client/index.d.ts", "dist/component/_generated/component.d.ts", "dist/test.js"]) {
       expect(files).toContain(required);
     }
+    // One built file per Convex module, at the same path: the component's function paths.
+    const sources = (await readdir(join(packageDir, "component"), { recursive: true }))
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .map((f) => `dist/component/${f.replace(/\.ts$/, ".js")}`);
+    const built = files.filter((f) => f.startsWith("dist/component/") && f.endsWith(".js"));
+    expect(built.sort()).toEqual(sources.sort());
     const manifest = JSON.parse(await readFile(join(packageDir, "package.json"), "utf8"));
     expect(manifest.dependencies).toBeUndefined();
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(["convex", "zod"]);
