@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import type { StoredEvent } from "../../src/contract/event";
 import type { internal } from "../component/_generated/api";
+import type { ComponentApi } from "../component/_generated/component";
 import type { Id } from "../component/_generated/dataModel";
 import { api } from "../example/convex/_generated/api";
 import type { ExampleApp } from "../testing/example-app";
@@ -21,7 +22,8 @@ import { WORKSPACE, deliver, setupApp } from "../testing/fixtures";
  *
  * Each run mixes creates, updates and deletes on all three apps with outbox flushes and
  * deliveries that are delayed (any interleaving), batched differently, duplicated, refused
- * once (a bad signature: nothing applies) and retried, or replayed from an earlier version.
+ * once (a bad signature: nothing applies) and retried, or replayed from an earlier version;
+ * and outbox flushes whose first batch the relay refuses (503), then takes on the retry.
  * Then everything still pending is flushed and delivered, and the apps must hold identical
  * tables, no deleted user may exist anywhere, and the relay must hold exactly one event per
  * local write (receiving never emits).
@@ -33,6 +35,7 @@ const PATH = process.env.FC_PATH;
 
 const APPS = ["a", "b", "c"] as const;
 type AppName = (typeof APPS)[number];
+const component = (componentsGeneric() as unknown as { federation: ComponentApi<"federation"> }).federation;
 /** The component's own dispatcher steps, which an app's test may call directly. */
 type Internal<F extends FunctionReference<"mutation", "internal">> = FunctionReference<"mutation", "internal", FunctionArgs<F>, FunctionReturnType<F>>;
 const dispatch = (componentsGeneric() as unknown as {
@@ -43,7 +46,7 @@ type Command =
   | { kind: "create"; app: AppName }
   | { kind: "update"; app: AppName; pick: number }
   | { kind: "delete"; app: AppName; pick: number }
-  | { kind: "flush"; app: AppName }
+  | { kind: "flush"; app: AppName; relayRefusesFirst?: boolean }
   | { kind: "deliver"; app: AppName; size: number; mode: "once" | "duplicated" | "refused-then-retried" }
   | { kind: "replay"; app: AppName; back: number };
 
@@ -53,7 +56,13 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("create" as const), app: appArb }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("update" as const), app: appArb, pick: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), app: appArb, pick: fc.nat(20) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("flush" as const), app: appArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record(
+      { kind: fc.constant("flush" as const), app: appArb, relayRefusesFirst: fc.boolean() },
+      { requiredKeys: ["kind", "app"] },
+    ),
+  },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -97,15 +106,27 @@ type World = {
 
 const origin = (app: AppName) => `app-${app}`;
 
-/** Drains an app's outbox into the relay with the component's own dispatcher steps. */
-async function flush(world: World, app: AppName) {
+/**
+ * Drains an app's outbox into the relay with the component's own dispatcher steps. When the
+ * relay refuses the first batch (503 overloaded), the dispatcher backs off; the manual sync's
+ * wake-up cuts the backoff short and the same events go again.
+ */
+async function flush(world: World, app: AppName, relayRefusesFirst = false) {
   const t = world.apps[app];
   const connection = (await t.query(api.federation.getConnection, { projectId: "relay" }))!;
+  const connectionId = connection._id as Id<"connections">;
+  let refuse = relayRefusesFirst;
   for (;;) {
-    const connectionId = connection._id as Id<"connections">;
     const claim = await t.mutation(dispatch.claim, { connectionId, runner: "model" });
     if (claim === null) return;
     const { deliveryIds, envelopes } = claim;
+    if (refuse) {
+      refuse = false;
+      const outcome = { kind: "failed" as const, status: 503, message: "503 overloaded", retryAfterMs: 60_000 };
+      expect(await t.mutation(dispatch.settle, { connectionId, runner: "model", deliveryIds, outcome })).toBe(false);
+      expect(await t.mutation(component.outbox.syncNow, {})).toMatchObject({ woken: 1 });
+      continue;
+    }
     const versions = world.relay.ingest(envelopes);
     await t.mutation(dispatch.settle, {
       connectionId,
@@ -154,7 +175,7 @@ async function step(world: World, command: Command) {
       return;
     }
     case "flush":
-      return await flush(world, command.app);
+      return await flush(world, command.app, command.relayRefusesFirst);
     case "deliver": {
       const batch = nextBatch(world, command.app, command.size);
       if (batch.length === 0) return;
