@@ -9,7 +9,8 @@ export default defineConfig({
     name: "convex",
     environment: "node",
     include: ["**/*.test.ts"],
-    exclude: ["**/node_modules/**"],
+    // The fresh app is tested from its own folder, against the packed tarball (tests/e2e).
+    exclude: ["**/node_modules/**", "dist/**", "package-test/app/**"],
     // convex-test reads `import.meta.glob`, which only exists once Vite has transformed it.
     server: { deps: { inline: ["convex-test"] } },
     // Dispatch tests wait on real timers and sockets; the machine is small and shared.

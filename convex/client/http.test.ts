@@ -236,13 +236,35 @@ describe("applying deliveries", () => {
     expect(event).toMatchObject({ entityId: "app-b:42", eventType: "update", localId: user!._id });
   });
 
-  test("the Lamport clock moves past what was received: max(local, seen) + 1", async () => {
+  test("each entity has its own Lamport clock: it moves past what was applied to that entity, and nothing else's", async () => {
     t = await setupApp();
     await deliver(t, [userEvent({ entityId: "u1", eventType: "create", version: 1, lamport: 40, relayVersion: 57 })]);
-    expect((await t.query(api.federation.getSettings, {})).lamport).toBe(58);
+    const [received] = await t.query(api.users.list, {});
+    await t.mutation(api.users.updateUser, { userId: received!._id, name: "renamed here" });
     await t.mutation(api.users.createUser, { email: "local@example.com", name: "L" });
-    const [event] = await t.query(api.federation.listEvents, {});
-    expect(event!.lamport).toBe(59);
+    const [create, update] = await t.query(api.federation.listEvents, {});
+    expect(update).toMatchObject({ entityId: "u1", eventType: "update", lamport: 41 });
+    // Neither the relay version (57) nor another entity's clock reaches a new entity.
+    expect(create).toMatchObject({ eventType: "create", lamport: 1 });
+  });
+
+  test("an event of an unregistered entity kind is acknowledged and ignored, and moves no clock", async () => {
+    t = await setupApp();
+    await deliver(t, [userEvent({ entityId: "u1", eventType: "create", version: 1, lamport: 3 })]);
+    const invoice = {
+      ...userEvent({ entityId: "u1", eventType: "update", version: 900, lamport: 800, relayVersion: 900 }),
+      entityKind: "Invoice",
+      payload: { table: "invoices", data: { total: 1, version: 900, updatedAt: 1 }, version: 900, updatedAt: 1 },
+    };
+    const ignored = await deliver(t, [invoice, { ...invoice, id: `evt_${crypto.randomUUID()}`, entityId: "i2" }]);
+    expect(ignored).toMatchObject({ status: 200, body: { received: 2, ignored: 2, applied: 0 } });
+    const [user] = await t.query(api.users.list, {});
+    await t.mutation(api.users.updateUser, { userId: user!._id, name: "after" });
+    await t.mutation(api.users.createUser, { email: "new@example.com", name: "N" });
+    const [create, update] = await t.query(api.federation.listEvents, {});
+    // u1 stood at lamport 3 and version 1: its next event is 4 whatever the Invoice said.
+    expect(update).toMatchObject({ entityId: "u1", lamport: 4 });
+    expect(create).toMatchObject({ lamport: 1 });
   });
 
   test("a direct peer's batch (the ingest body) is accepted with the shared secret", async () => {

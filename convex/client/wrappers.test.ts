@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { api } from "../example/convex/_generated/api";
+import { api, internal } from "../example/convex/_generated/api";
 import { makeExampleApp, serveConvexHttp, type ExampleApp } from "../testing/example-app";
-import { INGRESS_SECRET, SUBSCRIBER_SECRET, WORKSPACE, setupApp } from "../testing/fixtures";
+import { INGRESS_SECRET, SUBSCRIBER_SECRET, WORKSPACE, deliver, setupApp, userEvent } from "../testing/fixtures";
 import { startIngestRecorder, type IngestRecorder } from "../testing/ingest-recorder";
 import { waitFor } from "../testing/wait";
 
@@ -36,9 +36,13 @@ describe("entity wrappers", () => {
     expect(await t.mutation(api.federation.toggleEntity, { entityId: user._id, enabled: false })).toEqual({ ...user, enabled: false });
     expect(await t.query(api.federation.listEntities, {})).toEqual([{ ...user, enabled: false }, task]);
 
+    // The entity's name works as well as its _id.
+    expect(await t.mutation(api.federation.toggleEntity, { entityId: "User", enabled: true })).toEqual(user);
+    await expect(t.mutation(api.federation.toggleEntity, { entityId: "Invoice", enabled: true })).rejects.toThrow(/no entity with id or name/);
+    expect(await t.mutation(api.federation.removeEntity, { entityId: "Task" })).toEqual({ removed: true });
     expect(await t.mutation(api.federation.removeEntity, { entityId: user._id })).toEqual({ removed: true });
     expect(await t.mutation(api.federation.removeEntity, { entityId: user._id })).toEqual({ removed: false });
-    expect(await t.query(api.federation.listEntities, {})).toEqual([task]);
+    expect(await t.query(api.federation.listEntities, {})).toEqual([]);
   });
 });
 
@@ -122,7 +126,11 @@ describe("connection wrappers", () => {
     relay = await startIngestRecorder(INGRESS_SECRET);
     const t = await setupApp({ relayUrl: relay.url });
     const { _id } = await connection(t);
-    expect(await t.mutation(api.federation.testConnection, { connectionId: _id })).toEqual({ scheduled: true });
+    expect(await t.mutation(api.federation.testConnection, { connectionId: _id })).toEqual({
+      scheduled: true,
+      projectId: "relay",
+      resultIn: 'getConnection({ projectId: "relay" }).lastTest',
+    });
     await waitFor(async () => (await connection(t)).lastTest !== null, { what: "the test result" });
     expect(await connection(t)).toMatchObject({ status: "online", lastTest: { ok: true, status: 400 } });
     expect(relay.requests).toHaveLength(1);
@@ -139,6 +147,33 @@ describe("connection wrappers", () => {
     await t.mutation(api.federation.testConnection, { connectionId: _id });
     await waitFor(async () => (await connection(t)).lastTest?.ok === false, { what: "the failed test" });
     expect((await connection(t)).lastTest).toMatchObject({ ok: false, status: 401, message: expect.stringMatching(/invalid_signature/) });
+  });
+
+  test("testConnectionNow returns the result, and records it too", async () => {
+    relay = await startIngestRecorder(INGRESS_SECRET);
+    const t = await setupApp({ relayUrl: relay.url });
+    const { _id } = await connection(t);
+    const result = await t.action(api.federation.testConnectionNow, { connectionId: _id });
+    expect(result).toEqual({ at: expect.any(Number), ok: true, status: 400, message: expect.stringMatching(/secret is accepted/) });
+    expect((await connection(t)).lastTest).toEqual(result);
+    relay.respond = () => ({ status: 404, body: { error: { code: "workspace_not_found", message: "no such workspace" } } });
+    expect(await t.action(api.federation.testConnectionNow, { connectionId: _id })).toMatchObject({ ok: false, status: 404 });
+    await expect(t.action(api.federation.testConnectionNow, { connectionId: "nope" })).rejects.toThrow(/no connection/);
+  });
+
+  test("setup says which env var is unset, and returns the connectionId", async () => {
+    const t = makeExampleApp();
+    delete process.env.RELAY_URL;
+    process.env.RELAY_WORKSPACE = WORKSPACE;
+    try {
+      await expect(t.mutation(internal.federation.setup, {})).rejects.toThrow(/url is missing.*npx convex env set RELAY_URL/);
+      process.env.RELAY_URL = "https://relay.example.com";
+      const { connectionId } = await t.mutation(internal.federation.setup, {});
+      expect(connectionId).toBe((await connection(t))._id);
+    } finally {
+      delete process.env.RELAY_URL;
+      delete process.env.RELAY_WORKSPACE;
+    }
   });
 
   test("testConnection reaches a direct peer's receiver (this package's) over HTTP", async () => {
@@ -228,8 +263,9 @@ describe("event wrappers", () => {
     await waitFor(async () => (await connection(t)).phase === "backoff", { what: "the backoff" });
     expect((await connection(t)).nextAttemptAt).toBeGreaterThan(Date.now() + 500_000);
     down = false;
-    expect(await t.mutation(api.federation.syncNow, {})).toEqual({ retried: 0, woken: 1 });
-    await waitFor(() => relay!.log.length === 1, { what: "the event" });
+    // The pending create, and the user's current state as a fresh event.
+    expect(await t.mutation(api.federation.syncNow, { entityName: "User" })).toMatchObject({ sent: 1, retried: 0, woken: 1 });
+    await waitFor(() => relay!.log.length === 2, { what: "the events" });
     await waitFor(async () => (await connection(t)).phase === "idle", { what: "idle" });
     await expect(t.mutation(api.federation.syncNow, { entityId: "x" })).rejects.toThrow(/needs entityName/);
   });
@@ -238,17 +274,39 @@ describe("event wrappers", () => {
 test("configure and getSettings: origin and retry schedule", async () => {
   const t = makeExampleApp();
   expect(await t.query(api.federation.getSettings, {})).toEqual({
-    origin: "test", // convex-test's deployment name
-    originSource: "deployment",
+    origin: expect.stringMatching(/^convex-test-\d+$/), // set by test.ts's register
+    originSource: "configured",
     retryScheduleMs: [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000],
-    lamport: 0,
   });
   expect(await t.mutation(api.federation.configure, { origin: "happy-animal-123", retryScheduleMs: [5, 10] })).toMatchObject({
     origin: "happy-animal-123",
     originSource: "configured",
     retryScheduleMs: [5, 10],
   });
-  expect(await t.mutation(api.federation.configure, { origin: null })).toMatchObject({ origin: "test", retryScheduleMs: [5, 10] });
+  // Without a configured origin, the deployment's name (convex-test calls every one "test").
+  expect(await t.mutation(api.federation.configure, { origin: null })).toMatchObject({
+    origin: "test",
+    originSource: "deployment",
+    retryScheduleMs: [5, 10],
+  });
   await expect(t.mutation(api.federation.configure, { retryScheduleMs: [] })).rejects.toThrow(/retryScheduleMs/);
   await expect(t.mutation(api.federation.configure, { origin: "has space" })).rejects.toThrow(/origin/);
+});
+
+test("each convex-test instance gets its own origin, so instances do not take each other's events for echoes", async () => {
+  const a = makeExampleApp();
+  const b = makeExampleApp();
+  const [originA, originB] = [(await a.query(api.federation.getSettings, {})).origin, (await b.query(api.federation.getSettings, {})).origin];
+  expect(originA).not.toBe(originB);
+
+  // An event a wrote reaches b as a delivery and applies (it would be an "echo" if both were "test").
+  for (const t of [a, b]) {
+    await t.mutation(api.federation.registerEntity, { name: "User", table: "users", strategy: "bidirectional" });
+    await t.mutation(api.federation.addConnection, { projectId: "relay", url: "http://127.0.0.1:9", workspace: WORKSPACE, secret: INGRESS_SECRET, receiveSecret: SUBSCRIBER_SECRET });
+  }
+  await a.mutation(api.users.createUser, { email: "ada@example.com", name: "Ada" });
+  const [event] = await a.query(api.federation.listEvents, {});
+  const fromA = userEvent({ entityId: event!.entityId, eventType: "create", version: 1, origin: originA });
+  expect((await deliver(b, [fromA])).body).toMatchObject({ applied: 1, echo: 0 });
+  expect((await deliver(a, [{ ...fromA, id: `evt_${crypto.randomUUID()}` }])).body).toMatchObject({ applied: 0, echo: 1 });
 });

@@ -1,10 +1,25 @@
-import type { GenericDataModel, GenericMutationCtx, GenericQueryCtx } from "convex/server";
+import type { GenericActionCtx, GenericDataModel, GenericMutationCtx, GenericQueryCtx } from "convex/server";
 import { v } from "convex/values";
 import { vConnectionKind, vEventStatus, vStrategy } from "../component/lib/validators";
+import { syncNow, type SyncNowArgs } from "./sync";
 import type { ComponentApi } from "./types";
 
 type RunQueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
 type RunMutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runMutation">;
+type RunActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runAction">;
+type SyncNowCtx = Parameters<typeof syncNow>[0];
+
+/**
+ * `addConnection` is often called from a setup function with env vars (`url:
+ * process.env.RELAY_URL!`): an unset one must say which, not "Missing required field".
+ */
+function requireSetting(value: string | undefined, field: string, envVar: string): string {
+  if (typeof value === "string" && value !== "") return value;
+  throw new Error(
+    `addConnection: ${field} is ${value === "" ? "empty" : "missing"}. If it comes from an env var, set it first: ` +
+      `npx convex env set ${envVar} …`,
+  );
+}
 
 /**
  * The seed's API wrappers: `{ args, handler }` pairs for the app to export with its own
@@ -23,11 +38,13 @@ export function makeFederationApiWrappers(component: ComponentApi) {
       args: {},
       handler: async (ctx: RunQueryCtx) => await ctx.runQuery(component.entities.list, {}),
     },
+    /** `entityId`: the `_id` from `listEntities`, or the entity's name. */
     toggleEntity: {
       args: { entityId: v.string(), enabled: v.boolean() },
       handler: async (ctx: RunMutationCtx, args: { entityId: string; enabled: boolean }) =>
         await ctx.runMutation(component.entities.toggle, args),
     },
+    /** `entityId`: the `_id` from `listEntities`, or the entity's name. */
     removeEntity: {
       args: { entityId: v.string() },
       handler: async (ctx: RunMutationCtx, args: { entityId: string }) =>
@@ -58,7 +75,13 @@ export function makeFederationApiWrappers(component: ComponentApi) {
           receiveSecret?: string;
           receiveSecretEnvVar?: string;
         },
-      ) => await ctx.runMutation(component.connections.add, args),
+      ) =>
+        await ctx.runMutation(component.connections.add, {
+          ...args,
+          url: requireSetting(args.url, "url", "RELAY_URL"),
+          // A key present but undefined is an unset env var; a direct connection has no key.
+          ...("workspace" in args ? { workspace: requireSetting(args.workspace, "workspace", "RELAY_WORKSPACE") } : {}),
+        }),
     },
     listConnections: {
       args: {},
@@ -74,10 +97,17 @@ export function makeFederationApiWrappers(component: ComponentApi) {
       handler: async (ctx: RunMutationCtx, args: { connectionId: string }) =>
         await ctx.runMutation(component.connections.remove, args),
     },
+    /** Schedules a probe; its result lands in `getConnection({ projectId }).lastTest`. */
     testConnection: {
       args: { connectionId: v.string() },
       handler: async (ctx: RunMutationCtx, args: { connectionId: string }) =>
         await ctx.runMutation(component.connections.test, args),
+    },
+    /** Beyond the seed: probes now and returns the result (export it with `action`). */
+    testConnectionNow: {
+      args: { connectionId: v.string() },
+      handler: async (ctx: RunActionCtx, args: { connectionId: string }) =>
+        await ctx.runAction(component.connections.testNow, args),
     },
 
     // ---- events ----
@@ -92,6 +122,7 @@ export function makeFederationApiWrappers(component: ComponentApi) {
       args: {},
       handler: async (ctx: RunQueryCtx) => await ctx.runQuery(component.outbox.stats, {}),
     },
+    /** `eventId`: the `evt_…` id `listEvents` returns as `eventId`. */
     retryEvent: {
       args: { eventId: v.string() },
       handler: async (ctx: RunMutationCtx, args: { eventId: string }) =>
@@ -105,9 +136,8 @@ export function makeFederationApiWrappers(component: ComponentApi) {
 
     // ---- manual sync ----
     syncNow: {
-      args: { entityName: v.optional(v.string()), entityId: v.optional(v.string()) },
-      handler: async (ctx: RunMutationCtx, args: { entityName?: string; entityId?: string }) =>
-        await ctx.runMutation(component.outbox.syncNow, args),
+      args: { entityName: v.optional(v.string()), entityId: v.optional(v.string()), cursor: v.optional(v.string()) },
+      handler: async (ctx: SyncNowCtx, args: SyncNowArgs) => await syncNow(ctx, component, args),
     },
 
     // ---- beyond the seed: this deployment's origin and retry schedule ----

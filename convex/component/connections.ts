@@ -1,13 +1,15 @@
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
-import { internalAction, internalMutation, internalQuery, mutation, query, type QueryCtx } from "./_generated/server";
+import { action, internalAction, internalMutation, internalQuery, mutation, query, type ActionCtx, type QueryCtx } from "./_generated/server";
 import { connectionConfig, ingestUrl } from "./lib/connectionConfig";
 import { MAX_BATCH, dispatcherOf, healthOf } from "./lib/dispatcher";
 import { getByStringId } from "./lib/ids";
 import { refreshOutboxStatus } from "./lib/outboxStatus";
 import { sendBatch } from "./lib/send";
-import { vConnection, vConnectionKind } from "./lib/validators";
+import { vConnection, vConnectionKind, vProbeResult } from "./lib/validators";
+
+type ProbeResult = Infer<typeof vProbeResult>;
 
 /** Pending deliveries `list` and `get` count per connection before saying "at least". */
 const PENDING_COUNT_CAP = 1_000;
@@ -145,25 +147,31 @@ export const purgeDeliveries = internalMutation({
 
 /**
  * Checks a connection in the background; the result shows up as `lastTest` (and `status`)
- * on the connection. The probe is a signed batch with no events, which the relay (and this
+ * on the connection (`getConnection({ projectId })`). `testNow`, an action, waits for it and
+ * returns it. The probe is a signed batch with no events, which the relay (and this
  * package's receiver) answer with 400 once the workspace exists and the signature is good,
  * 401 for a wrong secret and 404 for an unknown workspace; it never stores anything.
  */
 export const test = mutation({
   args: { connectionId: v.string() },
-  returns: v.object({ scheduled: v.boolean() }),
+  returns: v.object({ scheduled: v.boolean(), projectId: v.string(), resultIn: v.string() }),
   handler: async (ctx, args) => {
     const connection = await getByStringId(ctx, "connections", args.connectionId);
     if (!connection) throw new Error(`no connection with id ${JSON.stringify(args.connectionId)}`);
     await ctx.scheduler.runAfter(0, internal.connections.probe, { connectionId: connection._id });
-    return { scheduled: true };
+    return {
+      scheduled: true,
+      projectId: connection.projectId,
+      resultIn: `getConnection({ projectId: ${JSON.stringify(connection.projectId)} }).lastTest`,
+    };
   },
 });
 
 export const probeTarget = internalQuery({
-  args: { connectionId: v.id("connections") },
+  args: { connectionId: v.string() },
   returns: v.union(
     v.object({
+      connectionId: v.id("connections"),
       kind: vConnectionKind,
       url: v.string(),
       workspace: v.optional(v.string()),
@@ -172,45 +180,59 @@ export const probeTarget = internalQuery({
     }),
     v.null(),
   ),
-  handler: async (ctx, { connectionId }) => {
-    const connection = await ctx.db.get("connections", connectionId);
+  handler: async (ctx, args) => {
+    const connection = await getByStringId(ctx, "connections", args.connectionId);
     if (!connection) return null;
     const { kind, url, workspace, secret, secretEnvVar } = connection;
-    return { kind, url, workspace, secret, secretEnvVar };
+    return { connectionId: connection._id, kind, url, workspace, secret, secretEnvVar };
   },
 });
+
+/** Probes a connection, records the result on it, and returns it (null: no such connection). */
+async function probeAndRecord(ctx: ActionCtx, connectionId: string): Promise<ProbeResult | null> {
+  const target = await ctx.runQuery(internal.connections.probeTarget, { connectionId });
+  if (!target) return null;
+  const outcome = await sendBatch({ target, webhookId: `msg_probe_${Date.now()}`, envelopes: [] });
+  let result: Omit<ProbeResult, "at">;
+  if (outcome.kind === "rejected" && outcome.status === 400) {
+    result = { ok: true, status: 400, message: `reachable at ${ingestUrl(target)}; the secret is accepted` };
+  } else if (outcome.kind === "accepted") {
+    result = { ok: true, status: 200, message: `reachable at ${ingestUrl(target)}` };
+  } else {
+    result = { ok: false, status: outcome.status, message: outcome.message };
+  }
+  return await ctx.runMutation(internal.connections.recordProbe, { connectionId: target.connectionId, ...result });
+}
 
 export const probe = internalAction({
   args: { connectionId: v.id("connections") },
   returns: v.null(),
   handler: async (ctx, { connectionId }) => {
-    const target = await ctx.runQuery(internal.connections.probeTarget, { connectionId });
-    if (!target) return null;
-    const outcome = await sendBatch({ target, webhookId: `msg_probe_${Date.now()}`, envelopes: [] });
-    let result: { ok: boolean; status: number | null; message: string };
-    if (outcome.kind === "rejected" && outcome.status === 400) {
-      result = { ok: true, status: 400, message: `reachable at ${ingestUrl(target)}; the secret is accepted` };
-    } else if (outcome.kind === "accepted") {
-      result = { ok: true, status: 200, message: `reachable at ${ingestUrl(target)}` };
-    } else {
-      result = { ok: false, status: outcome.status, message: outcome.message };
-    }
-    await ctx.runMutation(internal.connections.recordProbe, { connectionId, ...result });
+    await probeAndRecord(ctx, connectionId);
     return null;
+  },
+});
+
+/** `testConnection` that waits: probes the connection now and returns the result it records. */
+export const testNow = action({
+  args: { connectionId: v.string() },
+  returns: vProbeResult,
+  handler: async (ctx, args): Promise<ProbeResult> => {
+    const result = await probeAndRecord(ctx, args.connectionId);
+    if (!result) throw new Error(`no connection with id ${JSON.stringify(args.connectionId)}`);
+    return result;
   },
 });
 
 export const recordProbe = internalMutation({
   args: { connectionId: v.id("connections"), ok: v.boolean(), status: v.union(v.number(), v.null()), message: v.string() },
-  returns: v.null(),
-  handler: async (ctx, { connectionId, ...result }) => {
+  returns: v.union(vProbeResult, v.null()),
+  handler: async (ctx, { connectionId, ...result }): Promise<ProbeResult | null> => {
     const health = await healthOf(ctx, connectionId);
     if (!health) return null;
-    await ctx.db.patch("connectionHealth", health._id, {
-      status: result.ok ? "online" : "offline",
-      lastTest: { at: Date.now(), ...result },
-    });
-    return null;
+    const lastTest = { at: Date.now(), ...result };
+    await ctx.db.patch("connectionHealth", health._id, { status: result.ok ? "online" : "offline", lastTest });
+    return lastTest;
   },
 });
 

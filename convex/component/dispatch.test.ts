@@ -30,10 +30,13 @@ function acceptedIds(requests: ReceivedRequest[]): string[] {
   return requests.filter((r) => r.status === 200).flatMap((r) => r.eventIds);
 }
 
-/** Outbox event ids in commit order (the Lamport clock ticks once per event, in commit order). */
+/**
+ * Outbox event ids in commit order: `listEvents` lists newest first by creation time, which
+ * convex-test (running one transaction at a time) assigns in commit order.
+ */
 async function committedIds(t: ExampleApp): Promise<string[]> {
   const events = await t.query(api.federation.listEvents, { limit: 500 });
-  return events.sort((a, b) => a.lamport - b.lamport).map((e) => e.eventId);
+  return events.reverse().map((e) => e.eventId);
 }
 
 async function createUsers(t: ExampleApp, count: number, prefix = "u") {
@@ -134,6 +137,31 @@ describe("outbound dispatch to a real HTTP server", () => {
     expect(relay.requests[1]!.receivedAt - relay.requests[0]!.receivedAt).toBeGreaterThanOrEqual(995);
   });
 
+  test("backpressure: 429 rate_limited and 503 overloaded with Retry-After are waited out, in order, losing nothing", async () => {
+    const refusals = [
+      { status: 429, headers: { "retry-after": "1" }, body: { error: { code: "rate_limited", message: "slow down" } } },
+      { status: 503, headers: { "retry-after": "1" }, body: { error: { code: "overloaded", message: "busy" } } },
+    ];
+    relay = await startIngestRecorder(INGRESS_SECRET, (_request, index) => refusals[index] ?? "default");
+    // A schedule far shorter than Retry-After: only the header can explain the waits.
+    const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [10] });
+    await createUsers(t, 120);
+    await waitFor(() => relay!.log.length === 120, { what: "120 events at the relay" });
+    await drained(t);
+
+    const [first, second, third] = relay.requests;
+    expect([first, second, third].map((r) => r!.status)).toEqual([429, 503, 200]);
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(995);
+    expect(third!.receivedAt - second!.receivedAt).toBeGreaterThanOrEqual(995);
+    // The refused batch is resent from its first event (grown if more were written meanwhile),
+    // and everything arrives once, in commit order.
+    expect(second!.eventIds.slice(0, first!.eventIds.length)).toEqual(first!.eventIds);
+    expect(third!.eventIds.slice(0, second!.eventIds.length)).toEqual(second!.eventIds);
+    expect(acceptedIds(relay.requests)).toEqual(await committedIds(t));
+    expect(relay.log.map((entry) => entry.id)).toEqual(await committedIds(t));
+    expect(await connection(t)).toMatchObject({ status: "online", consecutiveFailures: 0 });
+  });
+
   test("an event the relay refuses fails alone; the others in its batch go through, and it can be retried", async () => {
     let down = true;
     let poison: string | undefined;
@@ -181,8 +209,9 @@ describe("outbound dispatch to a real HTTP server", () => {
 
     process.env.RELAY_INGRESS_SECRET = INGRESS_SECRET;
     try {
+      // The pending create, then the fresh event syncNow sends with the user's current state.
       await t.mutation(api.federation.syncNow, {});
-      await waitFor(() => relay!.log.length === 1, { what: "the event" });
+      await waitFor(() => relay!.log.length === 2, { what: "the events" });
       await drained(t);
       expect(relay.requests.every((r) => r.verified)).toBe(true);
     } finally {

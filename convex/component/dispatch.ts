@@ -4,6 +4,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { internalAction, internalMutation, type MutationCtx } from "./_generated/server";
 import { LEASE_MS, MAX_BATCH, dispatcherOf, hasPendingDeliveries, healthOf, scheduleRun, wake } from "./lib/dispatcher";
 import { refreshOutboxStatus } from "./lib/outboxStatus";
+import { refusalOf } from "./lib/refusals";
 import { sendBatch } from "./lib/send";
 import { backoffDelay, retrySchedule } from "./lib/settings";
 import { vConnectionKind } from "./lib/validators";
@@ -207,7 +208,14 @@ async function markDeliveries(ctx: MutationCtx, deliveryIds: Id<"deliveries">[],
       const relayVersion = event ? versions.get(event.eventId) : undefined;
       await ctx.db.patch("deliveries", deliveryId, { status: "sent", attempts, sentAt: now, relayVersion });
     } else if (update.kind === "rejected") {
-      await ctx.db.patch("deliveries", deliveryId, { status: "failed", attempts, lastError: update.message });
+      const refusal = refusalOf(update.status) === "permanent" ? "permanent" : "transient";
+      await ctx.db.patch("deliveries", deliveryId, {
+        status: "failed",
+        attempts,
+        lastError: update.message,
+        failedStatus: update.status,
+        refusal,
+      });
     } else {
       await ctx.db.patch("deliveries", deliveryId, { attempts, lastError: update.message });
       continue;
@@ -229,23 +237,36 @@ export const handOff = internalMutation({
   },
 });
 
+/** Failed deliveries the cron looks at per run; the rest wait for the next run. */
+const RETRY_SCAN = 500;
+
 /**
- * The cron's job, and only a safety net: synced writes start dispatch themselves. It wakes
- * dispatchers whose run was lost: idle with pending events, a lease that ran out, or a
- * backoff retry that is long overdue.
+ * The cron's job, every 5 minutes, and only a fallback: synced writes start dispatch
+ * themselves, and a failing connection retries on its own schedule. It puts back in the
+ * queue the events refused for now (not the ones refused for good; see `lib/refusals.ts`),
+ * and wakes dispatchers whose run was lost: idle with pending events, a lease that ran out,
+ * or a backoff retry that is long overdue.
  */
-export const recover = internalMutation({
+export const retryFailed = internalMutation({
   args: {},
-  returns: v.object({ woken: v.number() }),
+  returns: v.object({ retried: v.number(), woken: v.number() }),
   handler: async (ctx) => {
     const now = Date.now();
+    const refused = await ctx.db
+      .query("deliveries")
+      .withIndex("by_refusal", (q) => q.eq("status", "failed").eq("refusal", "transient"))
+      .take(RETRY_SCAN);
+    for (const delivery of refused) {
+      await ctx.db.patch("deliveries", delivery._id, { status: "pending", refusal: undefined });
+      await refreshOutboxStatus(ctx, delivery.outboxId);
+    }
     let woken = 0;
     for (const connection of await ctx.db.query("connections").collect()) {
       const dispatcher = await dispatcherOf(ctx, connection._id);
       if (!dispatcher || !(await isStuck(ctx, dispatcher, now))) continue;
       if (await wake(ctx, dispatcher, { now, skipBackoff: true })) woken++;
     }
-    return { woken };
+    return { retried: refused.length, woken };
   },
 });
 

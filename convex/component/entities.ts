@@ -25,9 +25,14 @@ export async function entityByName(ctx: QueryCtx, name: string) {
     .unique();
 }
 
-async function entityById(ctx: QueryCtx, entityId: string) {
-  const entity = await getByStringId(ctx, "entities", entityId);
-  if (!entity) throw new Error(`no entity with id ${JSON.stringify(entityId)}`);
+/** An entity by the `_id` `listEntities` returns, or by its name (both are accepted). */
+async function findEntity(ctx: QueryCtx, idOrName: string) {
+  return (await getByStringId(ctx, "entities", idOrName)) ?? (await entityByName(ctx, idOrName));
+}
+
+async function entityById(ctx: QueryCtx, idOrName: string) {
+  const entity = await findEntity(ctx, idOrName);
+  if (!entity) throw new Error(`no entity with id or name ${JSON.stringify(idOrName)}; listEntities gives both`);
   return entity;
 }
 
@@ -58,6 +63,7 @@ export const list = query({
   handler: async (ctx) => (await ctx.db.query("entities").collect()).map(describeEntity),
 });
 
+/** `entityId` is the `_id` from `list`, or the entity's name. */
 export const toggle = mutation({
   args: { entityId: v.string(), enabled: v.boolean() },
   returns: vEntity,
@@ -69,14 +75,14 @@ export const toggle = mutation({
 });
 
 /**
- * Stops federating an entity. Its id map and tombstones stay, so registering it again later
+ * Stops federating an entity (`entityId`: its `_id` or its name). Its id map and tombstones stay, so registering it again later
  * resumes with the same stable ids and no deleted document comes back.
  */
 export const remove = mutation({
   args: { entityId: v.string() },
   returns: v.object({ removed: v.boolean() }),
   handler: async (ctx, { entityId }) => {
-    const entity = await getByStringId(ctx, "entities", entityId);
+    const entity = await findEntity(ctx, entityId);
     if (!entity) return { removed: false };
     await ctx.db.delete("entities", entity._id);
     return { removed: true };

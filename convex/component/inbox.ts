@@ -7,7 +7,7 @@ import type { Doc } from "./_generated/dataModel";
 import { mutation, type MutationCtx } from "./_generated/server";
 import { entityByName } from "./entities";
 import { tombstoneOf } from "./outbox";
-import { resolveOrigin, tickLamport } from "./lib/settings";
+import { resolveOrigin } from "./lib/settings";
 
 /**
  * Inbound events as the HTTP handler passes them on: relay deliveries carry the relay's
@@ -16,7 +16,7 @@ import { resolveOrigin, tickLamport } from "./lib/settings";
 const InboundEvents = z.array(EventEnvelope.extend({ version: z.number().int().positive().optional() }));
 type InboundEvent = z.infer<typeof InboundEvents>[number];
 
-const vStampFields = { version: v.number(), updatedAt: v.number(), origin: v.string() };
+const vStampFields = { version: v.number(), updatedAt: v.number(), origin: v.string(), lamport: v.number() };
 
 const vWrite = v.union(
   v.object({
@@ -57,12 +57,13 @@ export type InboundCounts = {
   invalid: number;
 };
 
-type EntityState = { map: Doc<"idMap"> | null; stamp: WriteStamp | null; deleted: boolean };
+type EntityState = { map: Doc<"idMap"> | null; stamp: WriteStamp | null; deleted: boolean; lamport: number };
 
 /**
  * Decides what a verified batch changes, inside the app mutation that applies it, so the
- * whole batch commits or none of it does. Records every event id in the inbox, advances the
- * Lamport clock, writes tombstones, and returns at most one write per entity (the winner),
+ * whole batch commits or none of it does. Records every event id in the inbox, writes
+ * tombstones, and returns at most one write per entity (the winner, which carries the
+ * entity's Lamport clock forward; nothing else moves any clock),
  * for the app to apply to its own tables. Rules, per event in batch order:
  * - our own origin: an echo, skipped;
  * - an id already in the inbox: a duplicate, skipped;
@@ -91,10 +92,8 @@ export const plan = mutation({
     const states = new Map<string, EntityState>();
     const writes = new Map<string, typeof vWrite.type>();
     const seenIds = new Set<string>();
-    let seen = 0;
 
     for (const event of events) {
-      seen = Math.max(seen, event.lamport ?? 0, event.version ?? 0);
       if (event.source.origin === self) {
         counts.echo++;
         continue;
@@ -116,7 +115,6 @@ export const plan = mutation({
         receivedAt: now,
       });
     }
-    if (seen > 0) await tickLamport(ctx, seen);
     return { writes: [...writes.values()], counts };
   },
 });
@@ -147,6 +145,7 @@ async function loadState(
       map,
       stamp: map ? { version: map.version, updatedAt: map.updatedAt, origin: map.origin } : null,
       deleted,
+      lamport: map?.lamport ?? 0,
     };
     states.set(key, state);
   }
@@ -176,10 +175,18 @@ async function decide(
     origin: event.source.origin,
   };
   const base = { entityName: entity.name, entityId: event.entityId, table: entity.table };
+  // The entity's clock moves only when one of its events applies.
+  const lamport = Math.max(state.lamport, event.lamport ?? 0);
 
   if (event.eventType === "delete") {
     state.deleted = true;
-    await ctx.db.insert("tombstones", { entityName: entity.name, entityId: event.entityId, ...stamp, deletedAt: now });
+    await ctx.db.insert("tombstones", {
+      entityName: entity.name,
+      entityId: event.entityId,
+      ...stamp,
+      lamport,
+      deletedAt: now,
+    });
     if (state.map) await ctx.db.delete("idMap", state.map._id);
     // An upsert of an entity first seen in this same batch had no document yet: nothing to delete.
     writes.set(key, { op: "delete", ...base, localId: state.map?.localId ?? null });
@@ -187,12 +194,14 @@ async function decide(
   }
   if (!beats(stamp, state.stamp)) return "stale";
   state.stamp = stamp;
+  state.lamport = lamport;
   writes.set(key, {
     op: "upsert",
     ...base,
     localId: state.map?.localId ?? null,
     dataJson: JSON.stringify(payload.data.data),
     ...stamp,
+    lamport,
   });
   return "applied";
 }

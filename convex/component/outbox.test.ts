@@ -1,20 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
-import { makeComponentApp } from "../testing/component-app";
-
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+import { setupComponentApp } from "../testing/component-app";
 
 // Scheduled runs stay queued unless a test advances the timers.
 beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
 afterEach(() => vi.useRealTimers());
 
-async function setup() {
-  const t = makeComponentApp();
-  await t.mutation(api.settings.configure, { origin: "app-a" });
-  await t.mutation(api.entities.register, { name: "User", table: "users", strategy: "bidirectional" });
-  await t.mutation(api.connections.add, { projectId: "relay", url: "https://relay.example.com", workspace: "ws", secret: SECRET });
-  return t;
-}
+const setup = setupComponentApp;
 
 const enqueueArgs = {
   entityName: "User",

@@ -6,7 +6,8 @@ import { entityByName } from "./entities";
 import { dispatcherOf, wake } from "./lib/dispatcher";
 import { buildEnvelope } from "./lib/envelope";
 import { refreshOutboxStatus } from "./lib/outboxStatus";
-import { resolveOrigin, tickLamport } from "./lib/settings";
+import { nextEntityLamport } from "./lib/entityClock";
+import { resolveOrigin } from "./lib/settings";
 import { vEvent, vEventStats, vEventStatus, vOperation } from "./lib/validators";
 
 const vClearResult = v.object({ deleted: v.number(), inboxDeleted: v.number(), hasMore: v.boolean() });
@@ -53,6 +54,11 @@ export const enqueue = mutation({
     document: v.union(v.record(v.string(), v.any()), v.null()),
     mutation: v.optional(v.string()),
     actorId: v.optional(v.union(v.string(), v.null())),
+    /**
+     * The entity's global id, when the caller knows it better than the id map: `syncNow`
+     * resending the delete of an entity whose mapping went with it.
+     */
+    entityId: v.optional(v.string()),
   },
   returns: v.union(v.object({ eventId: v.string(), entityId: v.string(), lamport: v.number() }), v.null()),
   handler: async (ctx, args) => {
@@ -64,12 +70,12 @@ export const enqueue = mutation({
     const now = Date.now();
     const { origin } = await resolveOrigin(ctx);
     const mapped = await mapByLocalId(ctx, args.entityName, args.localId);
-    const entityId = mapped?.entityId ?? `${origin}:${args.localId}`;
+    const entityId = mapped?.entityId ?? args.entityId ?? `${origin}:${args.localId}`;
     // The document's own version fields when it has them (the seed's schema requires them),
     // else one past the last write this deployment knows of.
     const version = numberField(args.document, "version") ?? (mapped?.version ?? 0) + 1;
     const updatedAt = numberField(args.document, "updatedAt") ?? now;
-    const lamport = await tickLamport(ctx);
+    const lamport = nextEntityLamport(mapped);
     const eventId = `evt_${crypto.randomUUID().replaceAll("-", "")}`;
     const { json } = buildEnvelope({
       eventId,
@@ -93,6 +99,7 @@ export const enqueue = mutation({
       localId: args.localId,
       operation: args.operation,
       stamp: { version, updatedAt, origin },
+      lamport,
       mapped,
       now,
     });
@@ -115,7 +122,6 @@ export const enqueue = mutation({
         outboxId,
         connectionId: connection._id,
         commitTs: ctx.db.vars.commitTs,
-        lamport,
         status: "pending",
         attempts: 0,
       });
@@ -135,11 +141,13 @@ async function recordLocalWrite(
     localId: string;
     operation: "create" | "update" | "delete";
     stamp: { version: number; updatedAt: number; origin: string };
+    lamport: number;
     mapped: Doc<"idMap"> | null;
     now: number;
   },
 ) {
-  const { entity, entityId, mapped, stamp } = write;
+  const { entity, entityId, mapped, lamport } = write;
+  const stamp = { ...write.stamp, lamport };
   if (write.operation === "delete") {
     if (mapped) await ctx.db.delete("idMap", mapped._id);
     if (!(await tombstoneOf(ctx, entity.name, entityId))) {
@@ -268,7 +276,7 @@ async function retryDeliveries(ctx: MutationCtx, outboxId: Id<"outbox">): Promis
   let retried = 0;
   for (const delivery of deliveries) {
     if (delivery.status !== "failed") continue;
-    await ctx.db.patch("deliveries", delivery._id, { status: "pending", lastError: undefined });
+    await ctx.db.patch("deliveries", delivery._id, { status: "pending", lastError: undefined, refusal: undefined });
     const dispatcher = await dispatcherOf(ctx, delivery.connectionId);
     if (dispatcher) await wake(ctx, dispatcher, { now, skipBackoff: true });
     retried++;

@@ -2,8 +2,10 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Doc } from "./_generated/dataModel";
 import { api, internal } from "./_generated/api";
 import { makeComponentApp } from "../testing/component-app";
+import { INGRESS_SECRET } from "../testing/fixtures";
+import crons from "./crons";
+import { refusalOf } from "./lib/refusals";
 
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
 afterEach(() => vi.useRealTimers());
@@ -14,7 +16,7 @@ type DispatcherState = Partial<Pick<Doc<"dispatchers">, "phase" | "runner" | "le
 async function setup(state: DispatcherState, withPending: boolean) {
   const t = makeComponentApp();
   await t.mutation(api.entities.register, { name: "User", table: "users", strategy: "bidirectional" });
-  await t.mutation(api.connections.add, { projectId: "relay", url: "https://relay.example.com", workspace: "ws", secret: SECRET });
+  await t.mutation(api.connections.add, { projectId: "relay", url: "https://relay.example.com", workspace: "ws", secret: INGRESS_SECRET });
   if (withPending) {
     await t.mutation(api.outbox.enqueue, {
       entityName: "User",
@@ -41,7 +43,7 @@ async function pendingRuns(t: Awaited<ReturnType<typeof setup>>) {
   return jobs.filter((job) => job.name === "dispatch:run" && job.state.kind === "pending").length;
 }
 
-describe("the recovery cron wakes only dispatchers whose run was lost", () => {
+describe("the 5-minute cron wakes only dispatchers whose run was lost", () => {
   const now = () => Date.now();
   test.each<[string, DispatcherState, boolean, number]>([
     ["idle with events pending (a lost wake-up)", { phase: "idle" }, true, 1],
@@ -54,11 +56,44 @@ describe("the recovery cron wakes only dispatchers whose run was lost", () => {
   ])("%s", async (_case, state, withPending, expected) => {
     const t = await setup(state, withPending);
     expect(await pendingRuns(t)).toBe(0);
-    expect(await t.mutation(internal.dispatch.recover, {})).toEqual({ woken: expected });
+    expect(await t.mutation(internal.dispatch.retryFailed, {})).toEqual({ retried: 0, woken: expected });
     expect(await pendingRuns(t)).toBe(expected);
     if (expected === 1) {
       const dispatcher = await t.run(async (ctx) => await ctx.db.query("dispatchers").first());
       expect(dispatcher).toMatchObject({ phase: "scheduled", runJobId: expect.any(String) });
     }
+  });
+});
+
+describe("the 5-minute cron retries events refused for now, not those refused for good", () => {
+  test("it runs every 5 minutes", () => {
+    expect(Object.values(crons.crons)).toContainEqual({
+      name: "dispatch:retryFailed",
+      args: [{}],
+      schedule: { type: "interval", minutes: 5 },
+    });
+  });
+
+  test("4xx statuses: about the events for good, for now, or about the connection", () => {
+    expect([400, 413, 422].map(refusalOf)).toEqual(["permanent", "permanent", "permanent"]);
+    expect([405, 409, 415, 423, 499].map(refusalOf)).toEqual(["transient", "transient", "transient", "transient", "transient"]);
+    expect([401, 403, 404, 408, 410, 425, 429, 500, 503].map(refusalOf).every((r) => r === "connection")).toBe(true);
+  });
+
+  test.each([
+    [409, "transient", 1, "pending"],
+    [400, "permanent", 0, "failed"],
+  ] as const)("a delivery refused with %i (%s) is put back %i time(s)", async (status, refusal, retried, after) => {
+    const t = await setup({ phase: "idle" }, true);
+    await t.run(async (ctx) => {
+      const delivery = (await ctx.db.query("deliveries").first())!;
+      await ctx.db.patch("deliveries", delivery._id, { status: "failed", failedStatus: status, refusal, lastError: `${status}` });
+      await ctx.db.patch("outbox", delivery.outboxId, { status: "failed" });
+    });
+    expect(await t.mutation(internal.dispatch.retryFailed, {})).toEqual({ retried, woken: retried });
+    const [delivery] = await t.run(async (ctx) => await ctx.db.query("deliveries").collect());
+    const [event] = await t.run(async (ctx) => await ctx.db.query("outbox").collect());
+    expect([delivery!.status, event!.status]).toEqual([after, after]);
+    expect(await pendingRuns(t)).toBe(retried);
   });
 });

@@ -20,9 +20,6 @@ export default defineSchema({
     retryScheduleMs: v.optional(v.array(v.number())),
   }),
 
-  /** One row: the Lamport clock, advanced as max(local, seen) + 1 by outbound and inbound events. */
-  clock: defineTable({ lamport: v.number() }),
-
   /** The host tables that federate, and in which direction. */
   entities: defineTable({
     name: v.string(),
@@ -113,15 +110,19 @@ export default defineSchema({
     outboxId: v.id("outbox"),
     connectionId: v.id("connections"),
     commitTs: v.commitTs(),
-    /** Orders the events of one transaction, which share a commit timestamp. */
-    lamport: v.number(),
     status: vDeliveryStatus,
     attempts: v.number(),
     relayVersion: v.optional(v.number()),
     sentAt: v.optional(v.number()),
     lastError: v.optional(v.string()),
+    /** Why a `failed` delivery failed: the refusing HTTP status and its kind (`lib/refusals.ts`). */
+    failedStatus: v.optional(v.number()),
+    refusal: v.optional(v.union(v.literal("permanent"), v.literal("transient"))),
   })
-    .index("by_connection_status", ["connectionId", "status", "commitTs", "lamport"])
+    // Every index ends with `_creationTime`, which Convex keeps increasing within a
+    // transaction: it orders the events of one transaction, which share a commit timestamp.
+    .index("by_connection_status", ["connectionId", "status", "commitTs"])
+    .index("by_refusal", ["status", "refusal"])
     .index("by_outbox", ["outboxId"]),
 
   /** Inbound event ids already handled, so that a redelivered batch applies once. */
@@ -137,7 +138,9 @@ export default defineSchema({
     .index("by_receivedAt", ["receivedAt"]),
 
   /**
-   * Stable entity ids ↔ local document ids, with the stamp of the write the document holds.
+   * Stable entity ids ↔ local document ids, with the stamp of the write the document holds
+   * and the entity's own Lamport clock (there is no deployment-wide clock: one document
+   * written by every synced write would serialise them all under optimistic concurrency).
    * Entities created here get `${origin}:${localId}`; entities created elsewhere keep the
    * creator's id, so every deployment names an entity the same way.
    */
@@ -149,6 +152,8 @@ export default defineSchema({
     version: v.number(),
     updatedAt: v.number(),
     origin: v.string(),
+    /** The highest Lamport value of this entity written or applied here. */
+    lamport: v.optional(v.number()),
   })
     .index("by_entity", ["entityName", "entityId"])
     .index("by_local", ["entityName", "localId"]),
@@ -160,6 +165,7 @@ export default defineSchema({
     version: v.number(),
     updatedAt: v.number(),
     origin: v.string(),
+    lamport: v.optional(v.number()),
     deletedAt: v.number(),
   }).index("by_entity", ["entityName", "entityId"]),
 });

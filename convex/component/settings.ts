@@ -1,6 +1,6 @@
 import { v } from "convex/values";
 import { mutation, query } from "./_generated/server";
-import { readLamport, readSettings, resolveOrigin, retrySchedule } from "./lib/settings";
+import { readSettings, resolveOrigin, retrySchedule } from "./lib/settings";
 import { vSettings } from "./lib/validators";
 
 const MAX_RETRY_DELAY_MS = 3_600_000;
@@ -48,6 +48,5 @@ async function describeSettings(ctx: Parameters<typeof resolveOrigin>[0]) {
     origin,
     originSource: source,
     retryScheduleMs: await retrySchedule(ctx),
-    lamport: await readLamport(ctx),
   };
 }

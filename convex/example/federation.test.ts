@@ -88,8 +88,10 @@ test("setup registers the entities and the relay connection from the env vars", 
   process.env.RELAY_URL = "https://relay.example.com";
   process.env.RELAY_WORKSPACE = "acme";
   try {
-    const connection = await t.mutation(internal.federation.setup, {});
+    const { connectionId } = await t.mutation(internal.federation.setup, {});
+    const [connection] = await t.query(api.federation.listConnections, {});
     expect(connection).toMatchObject({
+      _id: connectionId,
       projectId: "relay",
       kind: "relay",
       url: "https://relay.example.com",

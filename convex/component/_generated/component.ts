@@ -114,7 +114,20 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       Name
     >;
     remove: FunctionReference<"mutation", "internal", { connectionId: string }, { removed: boolean }, Name>;
-    test: FunctionReference<"mutation", "internal", { connectionId: string }, { scheduled: boolean }, Name>;
+    test: FunctionReference<
+      "mutation",
+      "internal",
+      { connectionId: string },
+      { projectId: string; resultIn: string; scheduled: boolean },
+      Name
+    >;
+    testNow: FunctionReference<
+      "action",
+      "internal",
+      { connectionId: string },
+      { at: number; message: string; ok: boolean; status: number | null },
+      Name
+    >;
     verificationSecrets: FunctionReference<
       "query",
       "internal",
@@ -176,6 +189,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         applied: Array<{
           entityId: string;
           entityName: string;
+          lamport: number;
           localId: string;
           origin: string;
           table: string;
@@ -205,6 +219,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               dataJson: string;
               entityId: string;
               entityName: string;
+              lamport: number;
               localId: string | null;
               op: "upsert";
               origin: string;
@@ -238,6 +253,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       {
         actorId?: string | null;
         document: Record<string, any> | null;
+        entityId?: string;
         entityName: string;
         localId: string;
         mutation?: string;
@@ -304,7 +320,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       "internal",
       { origin?: string | null; retryScheduleMs?: Array<number> | null },
       {
-        lamport: number;
         origin: string;
         originSource: "configured" | "deployment";
         retryScheduleMs: Array<number>;
@@ -316,10 +331,50 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       "internal",
       {},
       {
-        lamport: number;
         origin: string;
         originSource: "configured" | "deployment";
         retryScheduleMs: Array<number>;
+      },
+      Name
+    >;
+  };
+  sync: {
+    knownPage: FunctionReference<
+      "query",
+      "internal",
+      {
+        entityName: string;
+        paginationOpts: {
+          cursor: string | null;
+          endCursor?: string | null;
+          id?: number;
+          maximumBytesRead?: number;
+          maximumRowsRead?: number;
+          numItems: number;
+        };
+        source: "mapped" | "deleted";
+      },
+      {
+        continueCursor: string;
+        isDone: boolean;
+        page: Array<{ entityId: string; localId: string | null }>;
+      },
+      Name
+    >;
+    plan: FunctionReference<
+      "query",
+      "internal",
+      { entityId?: string; entityName?: string },
+      {
+        entity: null | {
+          deleted: boolean;
+          entityId: string;
+          entityName: string;
+          localId: string;
+          mapped: boolean;
+          table: string;
+        };
+        kinds: Array<{ name: string; table: string }>;
       },
       Name
     >;

@@ -3,6 +3,7 @@ import { signedHeaders } from "../../../src/signing/standard-webhooks";
 import { parseSecretList, toWebhookSecret } from "../../shared/secrets";
 import { readEnv } from "../../shared/env";
 import { ingestUrl, type ConnectionConfig } from "./connectionConfig";
+import { refusalOf } from "./refusals";
 
 /** Contract §5 uses 15 s for deliveries; ingest gets the same patience. */
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -15,12 +16,10 @@ export type SendTarget = Pick<ConnectionConfig, "kind" | "url" | "workspace" | "
 export type SendOutcome =
   /** The receiver committed the batch; `versions` are the relay's (empty for a direct peer). */
   | { kind: "accepted"; versions: { id: string; version: number }[] }
-  /** The receiver refused this content (400, 413, 422): resending it as is cannot succeed. */
+  /** The receiver refused the events themselves (most 4xx; see `refusals.ts`). */
   | { kind: "rejected"; status: number; message: string }
-  /** Anything else: unreachable, timed out, 401, 5xx… Retried with backoff. */
+  /** The connection failed: unreachable, timed out, 401, 404, 429, 5xx… Retried with backoff. */
   | { kind: "failed"; status: number | null; message: string; retryAfterMs?: number };
-
-const REJECTING_STATUSES = new Set([400, 413, 422]);
 
 /** The secrets to sign with: the stored one, or those listed in its env var (rotation). */
 export function signingSecrets(target: SendTarget): { secrets: string[] } | { problem: string } {
@@ -98,7 +97,7 @@ export async function sendBatch(input: {
     return { kind: "accepted", versions: relayVersions(input.target, text) };
   }
   const message = await errorMessage(response);
-  if (REJECTING_STATUSES.has(response.status)) return { kind: "rejected", status: response.status, message };
+  if (refusalOf(response.status) !== "connection") return { kind: "rejected", status: response.status, message };
   const retryAfter = retryAfterMs(response);
   return retryAfter === undefined
     ? { kind: "failed", status: response.status, message }

@@ -1,5 +1,4 @@
-import { MAX_LAMPORT } from "../../../src/contract/event";
-import type { MutationCtx, QueryCtx } from "../_generated/server";
+import type { QueryCtx } from "../_generated/server";
 
 /**
  * Waits between attempts of a failing batch, by consecutive failure; the last repeats.
@@ -32,23 +31,4 @@ export async function retrySchedule(ctx: QueryCtx): Promise<number[]> {
 export function backoffDelay(schedule: readonly number[], consecutiveFailures: number): number {
   const index = Math.min(Math.max(consecutiveFailures, 1), schedule.length) - 1;
   return schedule[index] ?? DEFAULT_RETRY_SCHEDULE_MS[0]!;
-}
-
-export async function readLamport(ctx: QueryCtx): Promise<number> {
-  return (await ctx.db.query("clock").first())?.lamport ?? 0;
-}
-
-/**
- * Advances the Lamport clock to max(local, seen) + 1 and returns the new value. Outbound
- * events pass seen = 0 (a plain tick); inbound batches pass the highest lamport or relay
- * version they carried, so our next event orders after everything we have applied.
- */
-export async function tickLamport(ctx: MutationCtx, seen = 0): Promise<number> {
-  const clock = await ctx.db.query("clock").first();
-  // Capped where the contract caps `lamport`, so a hostile peer cannot push our envelopes
-  // out of the range the relay accepts.
-  const next = Math.min(Math.max(clock?.lamport ?? 0, seen) + 1, MAX_LAMPORT);
-  if (clock) await ctx.db.patch("clock", clock._id, { lamport: next });
-  else await ctx.db.insert("clock", { lamport: next });
-  return next;
 }

@@ -116,5 +116,4 @@ export const vSettings = v.object({
   origin: v.string(),
   originSource: v.union(v.literal("configured"), v.literal("deployment")),
   retryScheduleMs: v.array(v.number()),
-  lamport: v.number(),
 });

@@ -1,6 +1,6 @@
 // In an app: import { makeFederationApiWrappers } from "@convex-edge-relay/federation";
 import { makeFederationApiWrappers } from "../../client";
-import { internalMutation, mutation, query } from "./_generated/server";
+import { action, internalMutation, mutation, query } from "./_generated/server";
 import { components } from "./components";
 
 const w = makeFederationApiWrappers(components.federation);
@@ -17,6 +17,7 @@ export const listConnections = query(w.listConnections);
 export const removeConnection = mutation(w.removeConnection);
 export const testConnection = mutation(w.testConnection);
 export const getConnection = query(w.getConnection);
+export const testConnectionNow = action(w.testConnectionNow);
 
 // Event Management
 export const listEvents = query(w.listEvents);
@@ -33,22 +34,21 @@ export const getSettings = query(w.getSettings);
 
 /**
  * One-off setup from the deployment's env vars (`npx convex run federation:setup`): the
- * entities this app federates, and its relay connection.
+ * entities this app federates, and its relay connection. Returns the connection's id, for
+ * `testConnection`. An unset env var is named in the error.
  */
 export const setup = internalMutation({
   args: {},
   handler: async (ctx) => {
-    const url = process.env.RELAY_URL;
-    const workspace = process.env.RELAY_WORKSPACE;
-    if (!url || !workspace) throw new Error("set RELAY_URL and RELAY_WORKSPACE first");
     await w.registerEntity.handler(ctx, { name: "User", table: "users", strategy: "bidirectional" });
     await w.registerEntity.handler(ctx, { name: "Task", table: "tasks", strategy: "bidirectional" });
-    return await w.addConnection.handler(ctx, {
+    const connection = await w.addConnection.handler(ctx, {
       projectId: "relay",
-      url,
-      workspace,
+      url: process.env.RELAY_URL!,
+      workspace: process.env.RELAY_WORKSPACE!,
       secretEnvVar: "RELAY_INGRESS_SECRET",
       receiveSecretEnvVar: "RELAY_SUBSCRIBER_SECRET",
     });
+    return { connectionId: connection._id };
   },
 });
