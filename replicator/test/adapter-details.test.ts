@@ -19,8 +19,8 @@ afterAll(async () => {
   await stop();
 });
 
-async function opened(name: string): Promise<Replica> {
-  const replica = await openReplica(await target(name).fresh());
+async function opened(name: string, overrides?: Parameters<typeof openReplica>[1]): Promise<Replica> {
+  const replica = await openReplica(await target(name).fresh(), overrides);
   cleanups.push(() => replica.close());
   return replica;
 }
@@ -102,6 +102,18 @@ describe.each(["prisma + libsql", "prisma + pg (PGlite)"])("%s adapter", (name) 
     await expect(replica.adapter.applyBatch(failing, { stream: "s" })).rejects.toThrow();
     expect(await replica.offsetStore.load("s")).toBe(2);
     expect(await replica.entities()).toEqual(entityState(batch.slice(0, 2)));
+  });
+});
+
+describe.each(["prisma + libsql", "prisma + pg (PGlite)"])("%s adapter's offset", (name) => {
+  it("commits with the entities or not at all: an offset that cannot be written rolls the batch back", async () => {
+    // A model name the client lacks makes the offset write fail, after the entities' writes.
+    const replica = await opened(name, { prisma: { offsetModel: "missingOffsetModel" } });
+    await expect(replica.adapter.applyBatch(batch, { stream: "s" })).rejects.toThrow(/no model "missingOffsetModel"/);
+    expect(await replica.entities()).toEqual([]);
+    // Without a stream (an adapter used with another offset store) there is no offset to write.
+    await replica.adapter.applyBatch(batch);
+    expect(await replica.entities()).toEqual(entityState(batch));
   });
 });
 

@@ -2,7 +2,7 @@ import { pathToFileURL } from "node:url";
 import type { ReplicaEntity } from "../../adapters/entity-mutation.ts";
 import { memoryAdapter } from "../../adapters/memory.ts";
 import { postgresAdapter } from "../../adapters/postgres.ts";
-import { createPrismaAdapter } from "../../adapters/prisma.ts";
+import { createPrismaAdapter, type PrismaAdapterOptions } from "../../adapters/prisma.ts";
 import { sqliteAdapter } from "../../adapters/sqlite.ts";
 import type { OffsetStore, ReplicaAdapter } from "../../src/types.ts";
 import { memoryOffsetStore } from "../../storage/memory.ts";
@@ -32,7 +32,11 @@ export type Replica = {
 
 const memoryReplicas = new Map<string, { adapter: ReturnType<typeof memoryAdapter>; offsets: OffsetStore }>();
 
-export async function openReplica(spec: ReplicaSpec): Promise<Replica> {
+/** `prisma`: adapter options to override (the Prisma replicas only). */
+export async function openReplica(
+  spec: ReplicaSpec,
+  overrides: { prisma?: Partial<PrismaAdapterOptions> } = {},
+): Promise<Replica> {
   switch (spec.kind) {
     case "memory": {
       let replica = memoryReplicas.get(spec.name);
@@ -60,11 +64,15 @@ export async function openReplica(spec: ReplicaSpec): Promise<Replica> {
     }
     case "prisma-libsql": {
       const { PrismaLibSql } = await import("@prisma/adapter-libsql");
-      return prismaReplica("sqlite", new PrismaLibSql({ url: spec.url }));
+      return prismaReplica("sqlite", new PrismaLibSql({ url: spec.url }), overrides.prisma);
     }
     case "prisma-pg": {
       const { PrismaPg } = await import("@prisma/adapter-pg");
-      return prismaReplica("postgresql", new PrismaPg({ connectionString: spec.url, max: 2 }, { schema: spec.schema }));
+      return prismaReplica(
+        "postgresql",
+        new PrismaPg({ connectionString: spec.url, max: 2 }, { schema: spec.schema }),
+        overrides.prisma,
+      );
     }
   }
 }
@@ -74,15 +82,19 @@ export async function pgPool(url: string) {
   return new pg.Pool({ connectionString: url, max: 2 });
 }
 
-type GeneratedClient = { $disconnect(): Promise<void> } & Parameters<typeof createPrismaAdapter>[0]["prisma"];
+type GeneratedClient = { $disconnect(): Promise<void> } & PrismaAdapterOptions["prisma"];
 
 /** A client generated from the example schema (see prisma-clients.ts), over a driver adapter. */
-async function prismaReplica(provider: PrismaProvider, driverAdapter: unknown): Promise<Replica> {
+async function prismaReplica(
+  provider: PrismaProvider,
+  driverAdapter: unknown,
+  overrides: Partial<PrismaAdapterOptions> = {},
+): Promise<Replica> {
   const generated = (await import(pathToFileURL(prismaClientModule(provider)).href)) as {
     PrismaClient: new (options: { adapter: unknown }) => GeneratedClient;
   };
   const prisma = new generated.PrismaClient({ adapter: driverAdapter });
-  const adapter = createPrismaAdapter({ prisma, models: EXAMPLE_MODELS });
+  const adapter = createPrismaAdapter({ prisma, models: EXAMPLE_MODELS, ...overrides });
   return {
     adapter,
     offsetStore: adapter.offsetStore,
