@@ -14,6 +14,7 @@ import { ingestProfileBenchmark } from "./ingest/profile.ts";
 import { fanoutBenchmark } from "./fanout/benchmark.ts";
 import { fanoutProfileBenchmark } from "./fanout/profile.ts";
 import { feedBenchmark } from "./feed/benchmark.ts";
+import { replicatorBenchmark } from "./replicator/benchmark.ts";
 
 /** Every benchmark, in the order a full run goes through them. */
 const BENCHMARKS: readonly Benchmark[] = [
@@ -22,6 +23,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   fanoutBenchmark,
   fanoutProfileBenchmark,
   feedBenchmark,
+  replicatorBenchmark,
 ];
 
 /** The benchmarks named in `args`, or every regular one; undefined if a name is unknown. */
