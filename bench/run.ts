@@ -14,6 +14,7 @@ import { ingestProfileBenchmark } from "./ingest/profile.ts";
 import { fanoutBenchmark } from "./fanout/benchmark.ts";
 import { fanoutProfileBenchmark } from "./fanout/profile.ts";
 import { feedBenchmark } from "./feed/benchmark.ts";
+import { feedProfileBenchmark } from "./feed/profile.ts";
 import { replicatorBenchmark } from "./replicator/benchmark.ts";
 
 /** Every benchmark, in the order a full run goes through them. */
@@ -23,6 +24,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   fanoutBenchmark,
   fanoutProfileBenchmark,
   feedBenchmark,
+  feedProfileBenchmark,
   replicatorBenchmark,
 ];
 
