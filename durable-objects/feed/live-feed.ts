@@ -21,9 +21,9 @@ export function isFeedTask(task: string): boolean {
 /** The contract asks for a heartbeat at least every 30 s; alarms can run late, so aim well inside. */
 const HEARTBEAT_INTERVAL_MS = 20_000;
 /** A frame holds at most this many events… */
-const PAGE_EVENTS = 500;
+const PAGE_EVENTS = 100;
 /** …and stops growing past this size (a single event may still exceed it; it then goes alone). */
-const PAGE_BYTES = 512 * 1024;
+const PAGE_BYTES = 256 * 1024;
 /**
  * What one socket is sent per turn. A turn runs on each append, ack and alarm; a socket still
  * behind after its turn continues on the next one (an alarm due at once), so a long backlog

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../src/contract/event.ts";
 import { eventually } from "../../tests/support/relay.ts";
 import { runBridge } from "../src/bridge.ts";
@@ -24,8 +24,11 @@ beforeAll(async () => {
   relay = await startRelay();
 });
 
+afterEach(async () => {
+  for (const replica of open.splice(0)) await replica.close();
+});
+
 afterAll(async () => {
-  for (const replica of open) await replica.close();
   await relay?.stop();
   await stop();
 });
