@@ -33,10 +33,7 @@ type ModelDelegate = {
  * so the adapter works with whatever client `prisma generate` made for your schema.
  */
 export type PrismaClientLike = {
-  $transaction<R>(
-    work: (tx: never) => Promise<R>,
-    options?: { maxWait?: number; timeout?: number; isolationLevel?: never },
-  ): Promise<R>;
+  $transaction(work: (tx: unknown) => Promise<unknown>, options?: { maxWait?: number; timeout?: number }): Promise<unknown>;
 };
 
 export type PrismaAdapterOptions = {
@@ -87,8 +84,7 @@ export function createPrismaAdapter(options: PrismaAdapterOptions): PrismaAdapte
   /** The offset each stream's last batch saved, so the bridge's own save after it costs nothing. */
   const savedWithBatch = new Map<string, number>();
 
-  const run = <R>(work: (tx: unknown) => Promise<R>): Promise<R> =>
-    prisma.$transaction(work as (tx: never) => Promise<R>, transaction);
+  const run = (work: (tx: unknown) => Promise<void>): Promise<unknown> => prisma.$transaction(work, transaction);
 
   return {
     async applyBatch(events: readonly StoredEvent[], batch?: BatchContext) {

@@ -1,6 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { postgresAdapter, type PgQueryable } from "../adapters/postgres.ts";
 import { sqliteAdapter } from "../adapters/sqlite.ts";
@@ -114,6 +117,22 @@ describe.each(["prisma + libsql", "prisma + pg (PGlite)"])("%s adapter's offset"
     // Without a stream (an adapter used with another offset store) there is no offset to write.
     await replica.adapter.applyBatch(batch);
     expect(await replica.entities()).toEqual(entityState(batch));
+  });
+});
+
+describe("prisma adapter types", () => {
+  it("accept the clients prisma generate makes, over libsql and over pg", async () => {
+    const config = resolve(import.meta.dirname, ".generated/tsconfig.prisma-types.json");
+    await writeFile(
+      config,
+      JSON.stringify({ extends: "../../tsconfig.json", include: ["../fixtures/.types/prisma-client.ts"] }),
+    );
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    const result = await promisify(execFile)(process.execPath, [tsc, "-p", config, "--noEmit"]).then(
+      () => "",
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(result).toBe("");
   });
 });
 
