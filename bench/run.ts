@@ -15,6 +15,8 @@ import { fanoutBenchmark } from "./fanout/benchmark.ts";
 import { fanoutProfileBenchmark } from "./fanout/profile.ts";
 import { feedBenchmark } from "./feed/benchmark.ts";
 import { convexOutboxBenchmark } from "./convex/benchmark.ts";
+import { feedProfileBenchmark } from "./feed/profile.ts";
+import { replicatorBenchmark } from "./replicator/benchmark.ts";
 
 /** Every benchmark, in the order a full run goes through them. */
 const BENCHMARKS: readonly Benchmark[] = [
@@ -24,6 +26,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   fanoutProfileBenchmark,
   feedBenchmark,
   convexOutboxBenchmark,
+  feedProfileBenchmark,
+  replicatorBenchmark,
 ];
 
 /** The benchmarks named in `args`, or every regular one; undefined if a name is unknown. */

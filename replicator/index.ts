@@ -9,6 +9,7 @@ export { createInboundClient, REPLICATOR_ORIGIN } from "./src/inbound.ts";
 export type { ExternalMutation, InboundClient, InboundTarget, MutationResult } from "./src/inbound.ts";
 export { RelayHttpError, RelayUnreachableError } from "./src/relay-http.ts";
 export type {
+  BatchContext,
   BatchInfo,
   BridgeExit,
   BridgeOptions,

@@ -14,6 +14,8 @@ import { defineConfig } from "tsup";
 export const entries = {
   index: "index.ts",
   sqlite: "sqlite.ts",
+  postgres: "postgres.ts",
+  prisma: "prisma.ts",
   runner: "runner.ts",
 };
 
@@ -26,7 +28,7 @@ export default defineConfig({
   clean: true,
   splitting: true,
   sourcemap: true,
-  dts: { entry: { index: entries.index, sqlite: entries.sqlite } },
+  dts: { entry: { index: entries.index, sqlite: entries.sqlite, postgres: entries.postgres, prisma: entries.prisma } },
   tsconfig: "tsconfig.build.json",
   // tsup would turn "node:sqlite" into "sqlite", which Node resolves only with the prefix.
   removeNodeProtocol: false,

@@ -7,9 +7,10 @@ import { LatencyRecorder, median, type LatencySummary } from "../lib/stats.ts";
 import { readFeed, readPages, type ReadFigures, type ReadTarget } from "./readers.ts";
 
 /**
- * Issue 5's feed benchmark: readers catching up on a 20,000-event backlog through the
- * WebSocket feed (acking every frame), beside the same readers paging the read API, one
- * reader and 50 at once, in interleaved rounds, against the relay under `wrangler dev`.
+ * Issue 5's feed benchmark, with issue 13's targets: readers catching up on a 20,000-event
+ * backlog through the WebSocket feed (acking every frame), beside the same readers paging the
+ * read API, one reader and 50 at once, in interleaved rounds, against the relay under
+ * `wrangler dev`.
  */
 
 type Path = "feed" | "read API";
@@ -157,9 +158,17 @@ async function run(): Promise<BenchmarkOutcome> {
           rows: ratios.map((r) => [r.scenario, `${fmt(r.median, 2)}x`, r.perRound.map((x) => `${fmt(x, 2)}x`).join(" ")]),
         },
       ],
-      // Issue 5 sets no figure to reach; correctness (every event, in order, to every reader) is
-      // enforced by failing the run instead.
-      checks: [],
+      // Issue 13's targets; correctness (every event, in order, to every reader) is enforced by
+      // failing the run instead.
+      checks: ratios.map((r) => {
+        const target = r.scenario === "1 reader" ? 2 : 1;
+        return {
+          name: `feed / read API, ${r.scenario} (median of per-round ratios)`,
+          target: `≥ ${target}x`,
+          actual: `${fmt(r.median, 2)}x`,
+          pass: r.median >= target,
+        };
+      }),
       data: { backlogEvents: BACKLOG_EVENTS, scenarios: SCENARIOS, results, ratios },
     };
   } finally {

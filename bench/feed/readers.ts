@@ -17,6 +17,10 @@ export type ReadFigures = {
   /** Connect → first event, and connect → last event (the catch-up time). */
   firstEventMs: number;
   doneMs: number;
+  /** Time the reader itself spent parsing and checking frames or pages (its own CPU). */
+  parseMs: number;
+  /** Bytes of frames or page bodies received. */
+  bytes: number;
 };
 
 /** Follows versions across frames or pages; throws on a gap, a repeat or a step back. */
@@ -35,9 +39,11 @@ class VersionChain {
 /**
  * Reads the feed from `after=0` as the named `consumer`, acking each frame as soon as it is
  * parsed (the server's flow control follows acks), until it holds version `through`. The read
- * key goes in `?token=`: Node's WebSocket cannot set an Authorization header.
+ * key goes in `?token=`: Node's WebSocket cannot set an Authorization header. `ack: false`
+ * (for profiling) never acks, so the server applies no flow control and stores no cursor.
  */
-export function readFeed(target: ReadTarget, consumer: string): Promise<ReadFigures> {
+export function readFeed(target: ReadTarget, consumer: string, options: { ack?: boolean } = {}): Promise<ReadFigures> {
+  const ack = options.ack ?? true;
   const url = new URL(`/v1/workspaces/${target.workspaceId}/feed`, target.baseUrl);
   url.protocol = "ws:";
   url.search = new URLSearchParams({ after: "0", consumer, token: target.readKey }).toString();
@@ -45,6 +51,8 @@ export function readFeed(target: ReadTarget, consumer: string): Promise<ReadFigu
     const chain = new VersionChain();
     let messages = 0;
     let firstEventMs = Number.NaN;
+    let parseMs = 0;
+    let bytes = 0;
     let settled = false;
     const startedAt = performance.now();
     const socket = new WebSocket(url);
@@ -54,7 +62,7 @@ export function readFeed(target: ReadTarget, consumer: string): Promise<ReadFigu
       clearTimeout(timer);
       socket.close(1000);
       if (error) reject(error);
-      else resolve({ events: chain.count, messages, firstEventMs, doneMs: performance.now() - startedAt });
+      else resolve({ events: chain.count, messages, firstEventMs, doneMs: performance.now() - startedAt, parseMs, bytes });
     };
     const timer = setTimeout(
       () => finish(new Error(`feed reader ${consumer}: at version ${chain.last} of ${target.through} after ${target.timeoutMs} ms`)),
@@ -62,12 +70,16 @@ export function readFeed(target: ReadTarget, consumer: string): Promise<ReadFigu
     );
     socket.onmessage = (message) => {
       try {
-        const frame = JSON.parse(String(message.data)) as ServerFrame;
+        const parseStart = performance.now();
+        const text = String(message.data);
+        bytes += text.length;
+        const frame = JSON.parse(text) as ServerFrame;
         if (frame.type === "error") throw new Error(`feed error frame: ${frame.code} ${frame.message}`);
         if (frame.type !== "events") return;
         if (messages++ === 0) firstEventMs = performance.now() - startedAt;
         chain.take(frame.events);
-        socket.send(JSON.stringify({ type: "ack", version: chain.last }));
+        parseMs += performance.now() - parseStart;
+        if (ack) socket.send(JSON.stringify({ type: "ack", version: chain.last }));
         if (chain.last >= target.through) finish();
       } catch (error) {
         finish(error instanceof Error ? error : new Error(String(error)));
@@ -83,16 +95,22 @@ export async function readPages(target: ReadTarget): Promise<ReadFigures> {
   const chain = new VersionChain();
   let messages = 0;
   let firstEventMs = Number.NaN;
+  let parseMs = 0;
+  let bytes = 0;
   const startedAt = performance.now();
   const signal = AbortSignal.timeout(target.timeoutMs);
   while (chain.last < target.through) {
     const url = new URL(`/v1/workspaces/${target.workspaceId}/events?after=${chain.last}&limit=1000`, target.baseUrl);
     const res = await fetch(url, { headers: { authorization: `Bearer ${target.readKey}` }, signal });
     if (!res.ok) throw new Error(`read API: ${res.status} ${await res.text()}`);
-    const page = (await res.json()) as ReadResponse;
+    const text = await res.text();
+    const parseStart = performance.now();
+    bytes += text.length;
+    const page = JSON.parse(text) as ReadResponse;
     if (messages++ === 0) firstEventMs = performance.now() - startedAt;
     if (page.events.length === 0) throw new Error(`read API: empty page after ${chain.last}, head ${page.head}`);
     chain.take(page.events);
+    parseMs += performance.now() - parseStart;
   }
-  return { events: chain.count, messages, firstEventMs, doneMs: performance.now() - startedAt };
+  return { events: chain.count, messages, firstEventMs, doneMs: performance.now() - startedAt, parseMs, bytes };
 }

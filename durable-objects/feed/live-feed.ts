@@ -11,10 +11,11 @@ import { parseFeedUpgrade } from "./upgrade";
 
 export const FEED_HEARTBEAT_TASK = "feed-heartbeat";
 export const FEED_PUMP_TASK = "feed-pump";
+export const FEED_CURSORS_TASK = "feed-cursors";
 
 /** True for the alarm tasks `LiveFeed.runAlarmTask` handles. */
 export function isFeedTask(task: string): boolean {
-  return task === FEED_HEARTBEAT_TASK || task === FEED_PUMP_TASK;
+  return task === FEED_HEARTBEAT_TASK || task === FEED_PUMP_TASK || task === FEED_CURSORS_TASK;
 }
 
 /** The contract asks for a heartbeat at least every 30 s; alarms can run late, so aim well inside. */
@@ -38,6 +39,15 @@ const TURN_BYTES = 1024 * 1024;
 const ACK_WINDOW_BYTES = 4 * 1024 * 1024;
 /** Pages kept within one turn, so sockets at the same position share the read and the text. */
 const TURN_PAGE_CACHE = 16;
+/**
+ * How long an ack may wait before it is saved as its consumer's cursor. Saving every ack at
+ * once was most of the feed's cost: each save is a write, and the runtime holds back every
+ * frame sent after a write until the write is durable, so a reader acking every frame waited
+ * for a commit per frame (bench/feed/profile.ts). Acks are now kept in the socket's attachment
+ * and saved together by an alarm this much later, and at once when the socket closes, when
+ * the consumer connects again, and on a socket's first ack (which creates the consumer).
+ */
+const ACK_SAVE_DELAY_MS = 250;
 
 const WS_OPEN = 1;
 
@@ -68,10 +78,12 @@ export class LiveFeed {
     if (!workspace) return errorResponse("workspace_not_found", "workspace does not exist");
 
     const consumer = upgrade.consumer ?? null;
+    // Another socket of the same consumer may hold an ack not saved yet: it counts.
+    if (consumer !== null && upgrade.after === undefined) this.saveAcks(this.openSockets());
     const start = upgrade.after ?? (consumer === null ? undefined : consumerCursor(this.sql, consumer)) ?? 0;
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, upgrade.keyId ? [keyTag(upgrade.keyId)] : []);
-    writeSocketState(server, { consumer, cursor: start, acked: null, unacked: [] });
+    writeSocketState(server, { consumer, cursor: start, acked: null, ackSaved: true, unacked: [] });
     await this.alarms.scheduleNoLaterThan(FEED_HEARTBEAT_TASK, Date.now() + HEARTBEAT_INTERVAL_MS);
     // The backlog starts flowing at once: sends made before the response is returned are
     // queued and delivered right after the handshake.
@@ -108,8 +120,9 @@ export class LiveFeed {
     await this.ack(ws, frame.data.version);
   }
 
-  /** The peer closed: finish the closing handshake and stop heartbeats once nobody listens. */
+  /** The peer closed: save its last ack, finish the closing handshake, and stop heartbeats once nobody listens. */
   async onClose(ws: WebSocket, code: number): Promise<void> {
+    if (this.workspace()) this.saveAcks([ws]);
     // Echo the peer's code when it is one an application may send; 1005/1006/1015 only
     // describe how a close happened and may not appear in a close frame.
     const echo = code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
@@ -136,6 +149,8 @@ export class LiveFeed {
       await this.pump(sockets);
     } else if (task === FEED_PUMP_TASK) {
       await this.pump(this.openSockets());
+    } else if (task === FEED_CURSORS_TASK && this.workspace()) {
+      this.saveAcks(this.ctx.getWebSockets());
     }
   }
 
@@ -168,16 +183,41 @@ export class LiveFeed {
       sendOrDrop(ws, errorFrameText("invalid_ack", `version ${version} is past the head (${workspace.head})`));
       return;
     }
-    if (!saveConsumerCursor(this.sql, state.consumer, version, Date.now())) {
+    // A socket's first ack is saved at once: it may create the consumer, which the cap must
+    // allow before the socket counts as acking. Later acks wait for the next batched save.
+    const saveNow = state.acked === null;
+    if (saveNow && !saveConsumerCursor(this.sql, state.consumer, version, Date.now())) {
       sendOrDrop(
         ws,
         errorFrameText("too_many_consumers", `a workspace keeps at most ${MAX_FEED_CONSUMERS} named consumers`),
       );
       return;
     }
-    writeSocketState(ws, { ...state, acked: version, unacked: releaseAckedFrames(state.unacked, version) });
+    writeSocketState(ws, {
+      ...state,
+      acked: version,
+      ackSaved: saveNow,
+      unacked: releaseAckedFrames(state.unacked, version),
+    });
+    if (!saveNow) await this.alarms.scheduleNoLaterThan(FEED_CURSORS_TASK, Date.now() + ACK_SAVE_DELAY_MS);
     // The ack may have reopened this socket's window.
     await this.pump([ws]);
+  }
+
+  /**
+   * Saves the acks of `sockets` not saved yet as their consumers' cursors. The attachment
+   * keeps an unsaved ack across hibernation, and the alarm that saves it is stored, so an ack
+   * is lost only if the object fails within `ACK_SAVE_DELAY_MS`; its consumer then resumes
+   * from an earlier ack and receives those events again, as at-least-once delivery allows.
+   */
+  private saveAcks(sockets: readonly WebSocket[]): void {
+    const now = Date.now();
+    for (const ws of sockets) {
+      const state = readSocketState(ws);
+      if (!state || state.ackSaved || state.consumer === null || state.acked === null) continue;
+      saveConsumerCursor(this.sql, state.consumer, state.acked, now);
+      writeSocketState(ws, { ...state, ackSaved: true });
+    }
   }
 
   private openSockets(): WebSocket[] {

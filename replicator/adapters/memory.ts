@@ -1,5 +1,5 @@
 import type { ReplicaAdapter, StoredEvent } from "../src/types.ts";
-import { defaultEventMapper, type EventMapper, type ReplicaEntity } from "./entity-mutation.ts";
+import { byKindAndId, defaultEventMapper, type EventMapper, type ReplicaEntity } from "./entity-mutation.ts";
 
 type Row = { version: number; deleted: boolean; data: unknown };
 
@@ -44,16 +44,10 @@ export function memoryAdapter(options: { mapEvent?: EventMapper } = {}): MemoryA
       return [...rows.values()]
         .map(live)
         .filter((e): e is ReplicaEntity => e !== undefined)
-        .sort((a, b) =>
-          a.entityKind === b.entityKind ? compare(a.entityId, b.entityId) : compare(a.entityKind, b.entityKind),
-        );
+        .sort(byKindAndId);
     },
     get(entityKind, entityId) {
       return live(rows.get(keyOf(entityKind, entityId)));
     },
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -249,7 +249,7 @@ class Bridge {
       const batch = fresh.slice(start, start + this.settings.eventsPerBatch);
       if (this.signal?.aborted) return "aborted";
       if (onEvent) for (const event of batch) await onEvent(event);
-      await adapter.applyBatch(batch);
+      await adapter.applyBatch(batch, { stream: this.stream });
       if (this.signal?.aborted) return "aborted";
       const last = batch.at(-1)!.version;
       await this.store.save(this.stream, last);

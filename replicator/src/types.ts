@@ -9,9 +9,20 @@ export type { StoredEvent };
  * entity only when the event's version is newer than the one it holds (deletes included).
  */
 export interface ReplicaAdapter {
-  applyBatch(events: readonly StoredEvent[]): Promise<void> | void;
+  /**
+   * `batch.stream` names the stream the events belong to: an adapter that keeps its own
+   * offsets (see `offsetStore` of the Postgres and Prisma adapters) saves the batch's last
+   * version for that stream in the same transaction as the entities, so no crash can
+   * separate them.
+   */
+  applyBatch(events: readonly StoredEvent[], batch?: BatchContext): Promise<void> | void;
   close?(): Promise<void> | void;
 }
+
+export type BatchContext = {
+  /** The offset store's key for this run: `${workspaceId}/${consumer}`. */
+  stream: string;
+};
 
 /**
  * Where the bridge keeps its position: the version of the last event it applied, per stream

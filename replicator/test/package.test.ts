@@ -313,15 +313,23 @@ describe("replicator package: installed from its tarball, on plain Node", () => 
     };
     expect(manifest.dependencies).toEqual({ zod: repository.dependencies.zod });
     const subpaths = Object.keys(manifest.exports).filter((subpath) => subpath !== "./package.json");
-    expect(subpaths).toEqual(expect.arrayContaining([".", "./sqlite"]));
+    expect(subpaths).toEqual(expect.arrayContaining([".", "./sqlite", "./postgres", "./prisma"]));
+    // Drivers are optional peers: the customer project installs none, so a subpath that needs
+    // one must fail on exactly that peer, and nothing else.
+    const optionalPeers = Object.keys(manifest.peerDependencies ?? {});
     for (const subpath of subpaths) {
       const specifier = `${PACKAGE_NAME}${subpath.slice(1)}`;
-      const { stdout } = await run(
+      const imported = await start(
         process.execPath,
         ["--input-type=module", "-e", `console.log(Object.keys(await import(${JSON.stringify(specifier)})).length)`],
         { cwd: project },
-      );
-      expect(Number(stdout.trim()), specifier).toBeGreaterThan(0);
+      ).exited;
+      if (imported.code === 0) {
+        expect(Number(imported.stdout.trim()), specifier).toBeGreaterThan(0);
+        continue;
+      }
+      const missing = imported.stderr.match(/Cannot find package '([^']+)'/)?.[1];
+      expect(optionalPeers, `${specifier}: ${imported.stderr}`).toContain(missing);
     }
 
     // Only this package's and the relay's own sources are bundled: a dependency or driver
