@@ -182,7 +182,6 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.subscribers.forget();
     this.subscriberSecrets.forget();
     this.alarms.forget();
-    this.attemptLog.forget();
     this.stats.forget();
     this.recentEvents.clear();
     this.waiters.wake();
