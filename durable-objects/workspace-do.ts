@@ -199,7 +199,6 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     this.subscriberSecrets.forget();
     this.alarms.forget();
     this.alertOutbox.forget();
-    this.attemptLog.forget();
     this.stats.forget();
     this.recentEvents.clear();
     this.waiters.wake();

@@ -62,38 +62,29 @@ function fromRow(row: AttemptRow): DeliveryAttempt {
 /**
  * Every delivery attempt that reached an outcome, per subscriber, newest first. `record` is
  * called inside the transaction that applies the outcome, so logging adds statements to a
- * write that happens anyway, never a storage round trip of its own. Pruning walks the
- * primary key only: the count bound deletes one row by key per attempt once a subscriber is
- * full; the age bound deletes a key range, found by reading only the rows it deletes.
+ * write that happens anyway, never a storage round trip of its own. Nothing is kept in
+ * memory: a seq comes from the key's last entry in the same statement that inserts it, so a
+ * transaction rolled back leaves nothing to disagree with. Pruning walks the primary key
+ * only, and reads about as many rows as it deletes.
  */
 export class AttemptLog {
-  /** The newest seq of each subscriber seen in this object's life (one key lookup each, then memory). */
-  private readonly lastSeq = new Map<string, number>();
-
   constructor(private readonly sql: Sql) {}
-
-  private newestSeq(subscriberId: string): number {
-    let seq = this.lastSeq.get(subscriberId);
-    if (seq === undefined) {
-      seq = this.sql.one<{ seq: number | null }>`SELECT max(seq) AS seq FROM delivery_attempts WHERE subscriber_id = ${subscriberId}`?.seq ?? 0;
-      this.lastSeq.set(subscriberId, seq);
-    }
-    return seq;
-  }
 
   /** Appends one attempt and keeps the subscriber within the bounds. Call inside `transactionSync`. */
   record(a: AttemptRecord, now: number): void {
-    const seq = this.newestSeq(a.subscriberId) + 1;
-    this.sql`INSERT INTO delivery_attempts (subscriber_id, seq, webhook_id, from_version, to_version, event_count,
-        attempt, trigger, started_at, duration_ms, outcome, status, response_body, error, recorded_at)
-      VALUES (${a.subscriberId}, ${seq}, ${a.webhookId}, ${a.fromVersion}, ${a.toVersion}, ${a.eventCount},
+    // max(seq) under an equality on the key's first column is one seek to the key's end.
+    const seq = this.sql.one<{ seq: number }>`INSERT INTO delivery_attempts (subscriber_id, seq, webhook_id, from_version,
+        to_version, event_count, attempt, trigger, started_at, duration_ms, outcome, status, response_body, error, recorded_at)
+      SELECT ${a.subscriberId}, coalesce(max(seq), 0) + 1, ${a.webhookId}, ${a.fromVersion}, ${a.toVersion}, ${a.eventCount},
         ${a.attempt}, ${a.trigger}, ${a.startedAt}, ${a.durationMs}, ${a.outcome}, ${a.status}, ${a.responseBody},
-        ${a.error}, ${now})`;
-    this.lastSeq.set(a.subscriberId, seq);
-    // Seqs have no gaps, so the one row that falls out of the newest keepAtMost is known by key.
+        ${a.error}, ${now}
+      FROM delivery_attempts WHERE subscriber_id = ${a.subscriberId}
+      RETURNING seq`!.seq;
+    // Seqs only grow, so what falls out of the newest keepAtMost is the start of the key range
+    // (one row per attempt once a subscriber is full).
     const overflow = seq - ATTEMPT_LOG_BOUNDS.keepAtMost;
-    if (overflow > 0) this.sql`DELETE FROM delivery_attempts WHERE subscriber_id = ${a.subscriberId} AND seq = ${overflow}`;
-    if (seq % AGE_PRUNE_EVERY === 0) this.pruneByAge(a.subscriberId, now);
+    if (overflow > 0) this.sql`DELETE FROM delivery_attempts WHERE subscriber_id = ${a.subscriberId} AND seq <= ${overflow}`;
+    if (seq % AGE_PRUNE_EVERY === 0) this.pruneByAge(a.subscriberId, now, seq);
   }
 
   /**
@@ -101,8 +92,10 @@ export class AttemptLog {
    * Seqs follow recording time, so the old rows are a prefix of the key range: the first
    * young row ends it, and the scan reads only the rows it then deletes (plus that one).
    */
-  pruneByAge(subscriberId: string, now: number): number {
-    const protectedFrom = this.newestSeq(subscriberId) - ATTEMPT_LOG_BOUNDS.keepAtLeast + 1;
+  pruneByAge(subscriberId: string, now: number, newestSeq = this.newestSeq(subscriberId)): number {
+    // Seqs have no gaps (each is the last one + 1, and deletes only take a key range's start),
+    // so the newest keepAtLeast rows start at a known seq.
+    const protectedFrom = newestSeq - ATTEMPT_LOG_BOUNDS.keepAtLeast + 1;
     if (protectedFrom <= 1) return 0;
     const cutoff = now - ATTEMPT_LOG_BOUNDS.keepForMs;
     const firstYoung =
@@ -124,14 +117,12 @@ export class AttemptLog {
     return { attempts, nextBefore: rows.length > query.limit ? attempts.at(-1)!.id : null };
   }
 
+  private newestSeq(subscriberId: string): number {
+    return this.sql.one<{ seq: number | null }>`SELECT max(seq) AS seq FROM delivery_attempts WHERE subscriber_id = ${subscriberId}`?.seq ?? 0;
+  }
+
   /** Erases a subscriber's attempts (it was deleted). Call inside `transactionSync`. */
   removeSubscriber(subscriberId: string): void {
     this.sql`DELETE FROM delivery_attempts WHERE subscriber_id = ${subscriberId}`;
-    this.lastSeq.delete(subscriberId);
-  }
-
-  /** Forgets the in-memory seqs (after the workspace is erased). */
-  forget(): void {
-    this.lastSeq.clear();
   }
 }

@@ -123,13 +123,15 @@ export class WorkspaceStatsLog {
 
   private update(at: number, change: (m: Minute) => void): void {
     const minute = minuteOf(at);
-    let m = this.current;
-    if (!m || m.at !== minute) {
+    let stored = this.current;
+    if (!stored || stored.at !== minute) {
       const row = this.sql.one<MinuteRow>`SELECT * FROM stats_minutes WHERE at = ${minute}`;
-      m = row ? fromRow(row) : emptyMinute(minute);
+      stored = row ? fromRow(row) : emptyMinute(minute);
       // A new minute: what fell out of the longest window goes (a key range, usually one row).
       if (!this.current || minute > this.current.at) this.sql`DELETE FROM stats_minutes WHERE at < ${minute - KEPT_MS}`;
     }
+    // Changed on a copy: if the write throws, memory still says what storage holds.
+    const m: Minute = { ...stored, latency: { ...stored.latency } };
     change(m);
     this.sql`INSERT OR REPLACE INTO stats_minutes (at, ingested, duplicates, delivered, failed_attempts, dead_lettered, latency_bins)
       VALUES (${m.at}, ${m.ingested}, ${m.duplicates}, ${m.delivered}, ${m.failedAttempts}, ${m.deadLettered}, ${JSON.stringify(m.latency)})`;
