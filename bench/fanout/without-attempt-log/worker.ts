@@ -6,7 +6,7 @@
  */
 import { WorkspaceDurableObject as Relay } from "../../../durable-objects/workspace-do";
 
-export { default, DeliveryWorker } from "../../../src/index";
+export { default, DeliveryWorker, WorkspaceDirectory } from "../../../src/index";
 
 export class WorkspaceDurableObject extends Relay {
   protected override recordAttempt(): void {}
