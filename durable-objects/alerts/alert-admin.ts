@@ -1,6 +1,6 @@
 import { AlertType, type AlertDestination, type PutAlertBody } from "../../src/contract/alerts";
 import type { SubscriberSecrets } from "../delivery/subscriber-secrets";
-import type { Subscriber, SubscriberStore } from "../delivery/subscriber-store";
+import { NO_DELIVERIES_YET, type Subscriber, type SubscriberStore } from "../delivery/subscriber-store";
 
 /**
  * Alert destinations are stored as subscribers of the 'alerts' channel, under an id no
@@ -70,12 +70,7 @@ export class AlertAdmin {
       state: "active",
       disabledReason: null,
       cursor: alertHead,
-      inFlight: null,
-      lastSuccessAt: null,
-      lastError: null,
-      consecutiveFailures: 0,
-      failingSince: null,
-      failingAlerted: false,
+      ...NO_DELIVERIES_YET,
       createdAt: now,
     };
     this.store.save(destination);

@@ -10,7 +10,7 @@ import { countMatching } from "./batches";
 import type { Dispatcher } from "./dispatcher";
 import type { SubscriberSecrets } from "./subscriber-secrets";
 import type { SubscriberTransitions } from "./transitions";
-import type { Subscriber, SubscriberStore } from "./subscriber-store";
+import { NO_DELIVERIES_YET, type Subscriber, type SubscriberStore } from "./subscriber-store";
 
 /** Admin operations on subscribers (contract §4, §9), on top of the store and the dispatcher. */
 export class SubscriberAdmin {
@@ -80,12 +80,7 @@ export class SubscriberAdmin {
         state: body.enabled === false ? "disabled" : "active",
         disabledReason: body.enabled === false ? "manual" : null,
         cursor,
-        inFlight: null,
-        lastSuccessAt: null,
-        lastError: null,
-        consecutiveFailures: 0,
-        failingSince: null,
-        failingAlerted: false,
+        ...NO_DELIVERIES_YET,
         createdAt: now,
       };
       this.store.save(subscriber);

@@ -42,6 +42,16 @@ export type Subscriber = {
   createdAt: number;
 };
 
+/** A subscriber's delivery record before its first attempt: nothing sent, nothing failed. */
+export const NO_DELIVERIES_YET = {
+  inFlight: null,
+  lastSuccessAt: null,
+  lastError: null,
+  consecutiveFailures: 0,
+  failingSince: null,
+  failingAlerted: false,
+} as const satisfies Partial<Subscriber>;
+
 export type InFlight = {
   id: string;
   fromVersion: number;
