@@ -25,11 +25,11 @@ import {
   storedEventJson,
 } from "./event-log";
 import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
-import { AttemptLog, type AttemptRecord } from "./attempts/attempt-log";
+import { AttemptLog, attemptRecordOf, type AttemptRecord } from "./attempts/attempt-log";
 import { attemptLogMigrations } from "./attempts/schema";
 import { statsMigrations } from "./stats/schema";
 import { WorkspaceStatsLog } from "./stats/workspace-stats";
-import type { DeliveryObserver, FinishedAttempt } from "./delivery/observer";
+import type { DeliveryObserver } from "./delivery/observer";
 import { deliveryMigrations } from "./delivery/schema";
 import { Dispatcher, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
 import { RecentEvents } from "./delivery/recent-events";
@@ -435,7 +435,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     return {
       attemptFinished: (attempt, now) => {
         if (attempt.outcome.kind !== "success") this.stats.failedAttempt(attempt.outcome.at);
-        this.recordAttempt(toAttemptRecord(attempt), now);
+        this.recordAttempt(attemptRecordOf(attempt), now);
       },
       acknowledged: (subscriberId, events, ackAt, from) => this.stats.acknowledged(subscriberId, events, ackAt, from),
       deadLettered: (_subscriberId, events, now) => this.stats.deadLettered(now, events),
@@ -506,16 +506,4 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     if (deleted > 0) this.recentEvents.clear(meta.head);
     return deleted;
   }
-}
-
-function toAttemptRecord({ outcome, ...attempt }: FinishedAttempt): AttemptRecord {
-  return {
-    ...attempt,
-    startedAt: outcome.startedAt,
-    durationMs: Math.max(0, outcome.at - outcome.startedAt),
-    outcome: outcome.kind,
-    status: outcome.status,
-    responseBody: outcome.responseBody,
-    error: outcome.kind === "success" ? null : outcome.message,
-  };
 }
