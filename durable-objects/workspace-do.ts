@@ -28,11 +28,11 @@ import { AlarmTasks, alarmTaskMigrations } from "./alarm-tasks";
 import { AlertAdmin } from "./alerts/alert-admin";
 import { AlertOutbox } from "./alerts/alert-outbox";
 import { alertMigrations } from "./alerts/schema";
-import { AttemptLog, type AttemptRecord } from "./attempts/attempt-log";
+import { AttemptLog, attemptRecordOf, type AttemptRecord } from "./attempts/attempt-log";
 import { attemptLogMigrations } from "./attempts/schema";
 import { statsMigrations } from "./stats/schema";
 import { WorkspaceStatsLog } from "./stats/workspace-stats";
-import type { DeliveryObserver, FinishedAttempt } from "./delivery/observer";
+import type { DeliveryObserver } from "./delivery/observer";
 import { deliveryMigrations } from "./delivery/schema";
 import { Dispatcher, PACING_TASK, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
 import { RecentEvents } from "./delivery/recent-events";
@@ -510,7 +510,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     return {
       attemptFinished: (attempt, now) => {
         if (attempt.outcome.kind !== "success") this.stats.failedAttempt(attempt.outcome.at);
-        this.recordAttempt(toAttemptRecord(attempt), now);
+        this.recordAttempt(attemptRecordOf(attempt), now);
       },
       acknowledged: (subscriberId, events, ackAt, from) => this.stats.acknowledged(subscriberId, events, ackAt, from),
       deadLettered: (_subscriberId, events, now) => this.stats.deadLettered(now, events),
@@ -590,16 +590,4 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     if (deleted > 0) this.recentEvents.clear(meta.head);
     return deleted;
   }
-}
-
-function toAttemptRecord({ outcome, ...attempt }: FinishedAttempt): AttemptRecord {
-  return {
-    ...attempt,
-    startedAt: outcome.startedAt,
-    durationMs: Math.max(0, outcome.at - outcome.startedAt),
-    outcome: outcome.kind,
-    status: outcome.status,
-    responseBody: outcome.responseBody,
-    error: outcome.kind === "success" ? null : outcome.message,
-  };
 }

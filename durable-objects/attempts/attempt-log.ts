@@ -22,6 +22,19 @@ export type AttemptRecord = Omit<FinishedAttempt, "outcome"> & {
   error: string | null;
 };
 
+/** The log's record of an attempt the dispatcher reported. */
+export function attemptRecordOf({ outcome, ...attempt }: FinishedAttempt): AttemptRecord {
+  return {
+    ...attempt,
+    startedAt: outcome.startedAt,
+    durationMs: Math.max(0, outcome.at - outcome.startedAt),
+    outcome: outcome.kind,
+    status: outcome.status,
+    responseBody: outcome.responseBody,
+    error: outcome.kind === "success" ? null : outcome.message,
+  };
+}
+
 type AttemptRow = {
   seq: number;
   webhook_id: string;

@@ -161,6 +161,18 @@ it("counts what was ingested, duplicated, delivered, failed and dead-lettered pe
   }
   expect(byQuarter.size).toBeGreaterThan(0);
 
+  // A replay sends every event again; those are not first acknowledgements, so nothing is added.
+  const steadyAcked = acknowledged.get("steady")!;
+  const ackedBefore = steadyAcked.length;
+  expect((await client.call("POST", `/v1/workspaces/${ws}/subscribers/steady/replay`, { afterVersion: 0 })).status).toBe(200);
+  await eventually(async () => {
+    const s = (await client.call("GET", `/v1/workspaces/${ws}/subscribers/steady`)).body;
+    return s.lag === 0 && s.inFlight === null;
+  }, 60_000, 250);
+  expect(steadyAcked.length).toBeGreaterThan(ackedBefore);
+  const afterReplay = WorkspaceStats.parse((await client.call("GET", `/v1/workspaces/${ws}/stats?window=24h`)).body);
+  expect(afterReplay.buckets.reduce((n, b) => n + b.delivered, 0)).toBe(stored.length * 2);
+
   const bad = await client.call("GET", `/v1/workspaces/${ws}/stats?window=7d`);
   expect(bad.status).toBe(400);
   expect(bad.body.error.code).toBe("invalid_request");
