@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { signedHeaders } from "../../src/signing/standard-webhooks";
+import { RelayClient } from "../../src/client/relay-client";
 
 // Set before wrangler reads them: no telemetry, no download of the Request.cf object.
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -58,42 +58,27 @@ export async function startRelay(options: { persistDir?: string; vars?: Record<s
   };
 }
 
-/** A small admin client for a local relay. */
+/**
+ * The admin client of a local relay for tests: the project's one HTTP client
+ * (`src/client/relay-client.ts`), plus `call` for tests that look at raw statuses and bodies.
+ */
 export function relayClient(baseUrl: string, adminToken = ADMIN_TOKEN) {
+  const client = new RelayClient({ url: baseUrl, adminToken });
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
+    const res = await client.raw(method, path, { body });
+    return { status: res.status, body: res.body };
   };
   return {
     call,
+    client,
+    /** Creates a new workspace and returns its ingress secret; throws if it already existed. */
     async createWorkspace(workspaceId: string): Promise<string> {
-      const res = await call("PUT", `/v1/workspaces/${workspaceId}`, {});
-      if (res.status !== 201) throw new Error(`create workspace: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body.ingressSecret as string;
+      const res = await client.putWorkspace(workspaceId);
+      if (!res.created) throw new Error(`create workspace: ${workspaceId} already exists`);
+      return res.value.ingressSecret;
     },
     /** Sends events signed with `secret`; throws unless the relay answers 200. */
-    async ingest(workspaceId: string, secret: string, events: unknown[]) {
-      const body = JSON.stringify({ events });
-      const headers = await signedHeaders({
-        id: `ingest_${crypto.randomUUID()}`,
-        timestampSeconds: Math.floor(Date.now() / 1000),
-        body,
-        secrets: [secret],
-      });
-      const res = await fetch(`${baseUrl}/v1/workspaces/${workspaceId}/events`, {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json" },
-        body,
-      });
-      const json = await res.json();
-      if (res.status !== 200) throw new Error(`ingest: ${res.status} ${JSON.stringify(json)}`);
-      return json as { results: { id: string; version: number; duplicate: boolean }[]; head: number };
-    },
+    ingest: (workspaceId: string, secret: string, events: unknown[]) => client.ingest(workspaceId, secret, events),
   };
 }
 
