@@ -1,16 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { startLocalWorker } from "../../demo/local-relay";
 import { RelayClient } from "../../src/client/relay-client";
 
-// Set before wrangler reads them: no telemetry, no download of the Request.cf object.
-process.env.WRANGLER_SEND_METRICS = "false";
-process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
-
 export const ADMIN_TOKEN = "e2e-admin-token";
-// wrangler checks `[secrets] required` against the environment before bindings apply.
-process.env.RELAY_ADMIN_TOKEN ??= ADMIN_TOKEN;
-const CONFIG_PATH = resolve(import.meta.dirname, "../../wrangler.toml");
 
 export type LocalRelay = {
   url: string;
@@ -20,36 +14,19 @@ export type LocalRelay = {
 };
 
 /**
- * Starts the relay from the repository's wrangler.toml as `wrangler dev` would (local
- * Durable Objects, queues and storage in `persistDir`), on a free port of 127.0.0.1, with the
- * inspector off. Vars override wrangler.toml.
+ * Starts the relay as `wrangler dev` would (see `startLocalWorker`), on a free port of
+ * 127.0.0.1, with insecure (loopback) destinations allowed. Vars override wrangler.toml.
  */
 export async function startRelay(options: { persistDir?: string; vars?: Record<string, string> } = {}): Promise<LocalRelay> {
-  const { unstable_startWorker } = await import("wrangler");
   const ownsDir = !options.persistDir;
   const persistDir = options.persistDir ?? (await mkdtemp(join(tmpdir(), "relay-e2e-")));
-  const vars: Record<string, string> = {
-    RELAY_ADMIN_TOKEN: ADMIN_TOKEN,
-    RELAY_ALLOW_INSECURE_DESTINATIONS: "true",
-    ...options.vars,
-  };
-  const worker = await unstable_startWorker({
-    config: CONFIG_PATH,
-    bindings: Object.fromEntries(
-      Object.entries(vars).map(([name, value]) => [name, { type: "plain_text" as const, value }]),
-    ),
-    dev: {
-      inspector: false,
-      persist: persistDir,
-      watch: false,
-      logLevel: "warn",
-      server: { hostname: "127.0.0.1", port: 0 },
-    },
+  const worker = await startLocalWorker({
+    persistDir,
+    port: 0,
+    vars: { RELAY_ADMIN_TOKEN: ADMIN_TOKEN, RELAY_ALLOW_INSECURE_DESTINATIONS: "true", ...options.vars },
   });
-  await worker.ready;
-  const url = (await worker.url).origin;
   return {
-    url,
+    url: worker.url,
     persistDir,
     async stop() {
       await worker.dispose();
