@@ -74,6 +74,12 @@ async function main(): Promise<void> {
       return;
     }
     cleanups.push(() => worker.dispose());
+    // Miniflare installs Ctrl-C handlers that kill workerd and exit at once. The demo stops
+    // the worker itself (worker.dispose above) after deleting its workspace and printing the
+    // summary, so it keeps only its own handlers; miniflare's exit hook still runs on exit.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      for (const listener of process.listeners(signal)) if (listener !== onSignal) process.off(signal, listener);
+    }
     const url = worker.url.replace("//127.0.0.1:", "//localhost:");
     const client = new RelayClient({ url: worker.url, adminToken: token });
 
