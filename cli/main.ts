@@ -24,6 +24,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--token <token>", "the admin token").env("RELAY_ADMIN_TOKEN"))
     .option("--json", "print the API's JSON instead of tables")
     .showHelpAfterError("(add --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
     // Usage errors surface as CommanderError (exit 2), below, instead of exiting inside commander.
     .exitOverride();
   for (const add of [workspacesCommand, subscribersCommand, deadLettersCommand, eventsCommand, keysCommand, alertsCommand, statsCommand, sendCommand]) {

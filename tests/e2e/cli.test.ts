@@ -224,6 +224,11 @@ describe("commands against a relay", () => {
     expect((await okJson(["subscribers", "resume", "healthy", "-w", ws])).state).toBe("active");
     expect(await ok(["subscribers", "disable", "healthy", "-w", ws])).toContain("Subscriber healthy is disabled (manual)");
     expect((await okJson(["subscribers", "enable", "healthy", "-w", ws])).disabledReason).toBeNull();
+    // Each action in the other output mode too.
+    expect((await okJson(["subscribers", "pause", "tasks", "-w", ws])).state).toBe("paused");
+    expect(await ok(["subscribers", "resume", "tasks", "-w", ws])).toMatch(/^Subscriber tasks is active; cursor \d+, lag \d+\.$/m);
+    expect(await okJson(["subscribers", "disable", "tasks", "-w", ws])).toMatchObject({ state: "disabled", disabledReason: "manual" });
+    expect(await ok(["subscribers", "enable", "tasks", "-w", ws])).toMatch(/^Subscriber tasks is (active|retrying); cursor/m);
     expect(await ok(["subscribers", "replay", "healthy", "-w", ws, "--after-version", "2"])).toContain("cursor 2");
     expect((await okJson(["subscribers", "replay", "healthy", "-w", ws, "--after-version", "0"])).cursor).toBe(0);
     expectFailure(await runCli(["subscribers", "replay", "healthy", "-w", ws], env), 2, /--after-version/);
