@@ -1,16 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { signedHeaders } from "../../src/signing/standard-webhooks";
-
-// Set before wrangler reads them: no telemetry, no download of the Request.cf object.
-process.env.WRANGLER_SEND_METRICS = "false";
-process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+import { join } from "node:path";
+import { startLocalWorker } from "../../demo/local-relay";
+import { RelayClient } from "../../src/client/relay-client";
 
 export const ADMIN_TOKEN = "e2e-admin-token";
-// wrangler checks `[secrets] required` against the environment before bindings apply.
-process.env.RELAY_ADMIN_TOKEN ??= ADMIN_TOKEN;
-const CONFIG_PATH = resolve(import.meta.dirname, "../../wrangler.toml");
 
 export type LocalRelay = {
   url: string;
@@ -20,36 +14,19 @@ export type LocalRelay = {
 };
 
 /**
- * Starts the relay from the repository's wrangler.toml as `wrangler dev` would (local
- * Durable Objects, queues and storage in `persistDir`), on a free port of 127.0.0.1, with the
- * inspector off. Vars override wrangler.toml.
+ * Starts the relay as `wrangler dev` would (see `startLocalWorker`), on a free port of
+ * 127.0.0.1, with insecure (loopback) destinations allowed. Vars override wrangler.toml.
  */
 export async function startRelay(options: { persistDir?: string; vars?: Record<string, string> } = {}): Promise<LocalRelay> {
-  const { unstable_startWorker } = await import("wrangler");
   const ownsDir = !options.persistDir;
   const persistDir = options.persistDir ?? (await mkdtemp(join(tmpdir(), "relay-e2e-")));
-  const vars: Record<string, string> = {
-    RELAY_ADMIN_TOKEN: ADMIN_TOKEN,
-    RELAY_ALLOW_INSECURE_DESTINATIONS: "true",
-    ...options.vars,
-  };
-  const worker = await unstable_startWorker({
-    config: CONFIG_PATH,
-    bindings: Object.fromEntries(
-      Object.entries(vars).map(([name, value]) => [name, { type: "plain_text" as const, value }]),
-    ),
-    dev: {
-      inspector: false,
-      persist: persistDir,
-      watch: false,
-      logLevel: "warn",
-      server: { hostname: "127.0.0.1", port: 0 },
-    },
+  const worker = await startLocalWorker({
+    persistDir,
+    port: 0,
+    vars: { RELAY_ADMIN_TOKEN: ADMIN_TOKEN, RELAY_ALLOW_INSECURE_DESTINATIONS: "true", ...options.vars },
   });
-  await worker.ready;
-  const url = (await worker.url).origin;
   return {
-    url,
+    url: worker.url,
     persistDir,
     async stop() {
       await worker.dispose();
@@ -58,42 +35,27 @@ export async function startRelay(options: { persistDir?: string; vars?: Record<s
   };
 }
 
-/** A small admin client for a local relay. */
+/**
+ * The admin client of a local relay for tests: the project's one HTTP client
+ * (`src/client/relay-client.ts`), plus `call` for tests that look at raw statuses and bodies.
+ */
 export function relayClient(baseUrl: string, adminToken = ADMIN_TOKEN) {
+  const client = new RelayClient({ url: baseUrl, adminToken });
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
+    const res = await client.raw(method, path, { body });
+    return { status: res.status, body: res.body };
   };
   return {
     call,
+    client,
+    /** Creates a new workspace and returns its ingress secret; throws if it already existed. */
     async createWorkspace(workspaceId: string): Promise<string> {
-      const res = await call("PUT", `/v1/workspaces/${workspaceId}`, {});
-      if (res.status !== 201) throw new Error(`create workspace: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body.ingressSecret as string;
+      const res = await client.putWorkspace(workspaceId);
+      if (!res.created) throw new Error(`create workspace: ${workspaceId} already exists`);
+      return res.value.ingressSecret;
     },
     /** Sends events signed with `secret`; throws unless the relay answers 200. */
-    async ingest(workspaceId: string, secret: string, events: unknown[]) {
-      const body = JSON.stringify({ events });
-      const headers = await signedHeaders({
-        id: `ingest_${crypto.randomUUID()}`,
-        timestampSeconds: Math.floor(Date.now() / 1000),
-        body,
-        secrets: [secret],
-      });
-      const res = await fetch(`${baseUrl}/v1/workspaces/${workspaceId}/events`, {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json" },
-        body,
-      });
-      const json = await res.json();
-      if (res.status !== 200) throw new Error(`ingest: ${res.status} ${JSON.stringify(json)}`);
-      return json as { results: { id: string; version: number; duplicate: boolean }[]; head: number };
-    },
+    ingest: (workspaceId: string, secret: string, events: unknown[]) => client.ingest(workspaceId, secret, events),
   };
 }
 
