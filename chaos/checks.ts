@@ -155,18 +155,35 @@ export function checkSubscriber(sub: ObservedSubscriber, workspaceId: string, lo
   return checks;
 }
 
-/** The most events that arrived in any 10 s, over all windows and over those no kill touches. */
+/**
+ * The most events that arrived in any 10 s, over all windows and over those no kill touches;
+ * and, to tell the relay from the transport when the limit is missed, the most that were
+ * signed (webhook-timestamp, whole seconds) in any 10 s, and how late the latest request of
+ * the worst window arrived after the end of the second it was signed in.
+ */
 export function rateWindows(deliveries: { receipt: Receipt; body: Delivery }[], kills: number[]) {
-  const points = deliveries.map((d) => ({ at: d.receipt.at, count: d.body.events.length })).sort((a, b) => a.at - b.at);
+  const points = deliveries
+    .map((d) => ({ at: d.receipt.at, signedAt: Number(d.receipt.headers["webhook-timestamp"]), count: d.body.events.length }))
+    .sort((a, b) => a.at - b.at);
   let most = 0;
   let mostSound = 0;
+  let worstLatenessMs = 0;
   for (const start of points) {
-    const count = points.filter((p) => p.at >= start.at && p.at < start.at + WINDOW_MS).reduce((sum, p) => sum + p.count, 0);
+    const inWindow = points.filter((p) => p.at >= start.at && p.at < start.at + WINDOW_MS);
+    const count = inWindow.reduce((sum, p) => sum + p.count, 0);
     most = Math.max(most, count);
     const touchedByKill = kills.some((k) => k >= start.at - KILL_MARGIN_MS && k < start.at + WINDOW_MS);
-    if (!touchedByKill) mostSound = Math.max(mostSound, count);
+    if (!touchedByKill && count > mostSound) {
+      mostSound = count;
+      worstLatenessMs = Math.max(...inWindow.map((p) => p.at - (p.signedAt + 1) * 1000));
+    }
   }
-  return { most, mostSound };
+  let mostSigned = 0;
+  for (const start of points) {
+    const signed = points.filter((p) => p.signedAt >= start.signedAt && p.signedAt < start.signedAt + WINDOW_MS / 1000);
+    mostSigned = Math.max(mostSigned, signed.reduce((sum, p) => sum + p.count, 0));
+  }
+  return { most, mostSound, mostSigned, worstLatenessMs };
 }
 
 /**
@@ -179,9 +196,14 @@ function checkRateLimit(sub: ObservedSubscriber, deliveries: { receipt: Receipt;
   const perSecond = sub.eventsPerSecond!;
   const cap = perSecond * (WINDOW_MS / 1000);
   const acrossKillCap = 2 * cap + perSecond;
-  const { most, mostSound } = rateWindows(deliveries, kills);
+  const { most, mostSound, mostSigned, worstLatenessMs } = rateWindows(deliveries, kills);
   const problems: string[] = [];
-  if (mostSound > cap) problems.push(`${mostSound} events in a 10 s window without a kill (limit ${cap})`);
+  if (mostSound > cap) {
+    problems.push(
+      `${mostSound} events in a 10 s window without a kill (limit ${cap}); at most ${mostSigned} were signed in any 10 s, ` +
+        `and a request of that window arrived at least ${worstLatenessMs} ms after the second it was signed in ended`,
+    );
+  }
   if (most > acrossKillCap) problems.push(`${most} events in a 10 s window across a kill (bound ${acrossKillCap})`);
   return check(
     `${sub.id}: at most ${perSecond} events/s in any 10 s at the receiver`,

@@ -103,3 +103,28 @@ export async function writeFigures(figures: Figures): Promise<void> {
   if (start < 0 || end < start) throw new Error(`${RELIABILITY_PATH} has no ${START} … ${END} section`);
   await writeFile(RELIABILITY_PATH, `${text.slice(0, start + START.length)}\n${figuresMarkdown(figures)}\n${text.slice(end)}`);
 }
+
+/**
+ * What each receiver saw, request by request, without payloads: written next to the relay's
+ * logs when a run fails, to tell a relay fault from a slow machine. `signedAt` is the second
+ * in webhook-timestamp, when the relay signed the request just before sending it.
+ */
+export async function writeReceipts(dir: string, name: string, receipts: Receipt[]): Promise<string> {
+  const rows = receipts.map((r) => {
+    const body = JSON.parse(r.body) as { events?: { version: number }[] };
+    return {
+      at: r.at,
+      signedAt: Number(r.headers["webhook-timestamp"]),
+      webhookId: r.headers["webhook-id"],
+      attempt: r.headers["x-relay-attempt"],
+      first: body.events?.[0]?.version,
+      last: body.events?.at(-1)?.version,
+      count: body.events?.length,
+      answer: r.answer,
+      verifyError: r.verifyError,
+    };
+  });
+  const path = join(dir, `receipts-${name}.json`);
+  await writeFile(path, JSON.stringify(rows, null, 1));
+  return path;
+}

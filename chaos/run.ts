@@ -16,7 +16,7 @@ import { checkAlerts, checkFinalState, checkLog, checkRetryAfter, checkSubscribe
 import { sleep, waitFor, withDeadline } from "./deadline.ts";
 import { ChaosReceiver } from "./receivers.ts";
 import { RelayProcess } from "./relay-process.ts";
-import { currentLoad, machineLine, printSummary, receiverFigures, writeFigures, type Figures } from "./report.ts";
+import { currentLoad, machineLine, printSummary, receiverFigures, writeFigures, writeReceipts, type Figures } from "./report.ts";
 import * as scenario from "./scenario.ts";
 import { Sources } from "./sources.ts";
 
@@ -192,7 +192,8 @@ async function main(): Promise<boolean> {
       await writeFigures(figures);
       console.log(`\nall ${checks.length} checks passed in ${elapsed()}; figures written to RELIABILITY.md`);
     } else {
-      console.log(`\n${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed; relay logs kept in ${runDir}`);
+      for (const [name, receiver] of [...receivers, ["alerts", alertReceiver] as const]) await writeReceipts(runDir, name, receiver.receipts);
+      console.log(`\n${checks.filter((c) => !c.ok).length} of ${checks.length} checks failed; relay logs and receipts kept in ${runDir}`);
     }
     return passed;
   } finally {
