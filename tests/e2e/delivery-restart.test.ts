@@ -56,3 +56,44 @@ it("completes a delivery cut off by a relay restart, with no event lost", async 
   const firstId = receiver.requests[0]!.headers["webhook-id"];
   expect(receiver.requests.filter((q) => q.headers["webhook-id"] === firstId).length).toBeGreaterThanOrEqual(2);
 }, 300_000);
+
+it("counts the watchdog's re-send after a restart against the subscriber's rate limit", async () => {
+  const persistDir = await mkdtemp(join(tmpdir(), "relay-restart-paced-"));
+  cleanups.push(() => rm(persistDir, { recursive: true, force: true }));
+  const receiver = await startReceiver();
+  cleanups.push(() => receiver.close());
+  // The first batch is held open until the relay has been stopped, so it is in flight then.
+  let relayStopped = false;
+  receiver.setBehaviour(async (_req, res) => {
+    while (!relayStopped) await new Promise((resolve) => setTimeout(resolve, 50));
+    res.writeHead(200).end();
+  });
+
+  let relay = await startRelay({ persistDir });
+  const client = relayClient(relay.url);
+  const ingress = await client.createWorkspace("paced-restart");
+  await client.ingest("paced-restart", ingress, Array.from({ length: 100 }, (_, i) => makeEvent(`p${i}`)));
+  const put = await client.call("PUT", "/v1/workspaces/paced-restart/subscribers/paced", {
+    kind: "webhook",
+    url: receiver.url,
+    start: "beginning",
+    rateLimit: { eventsPerSecond: 5 },
+  });
+  expect(put.status).toBe(201);
+  await eventually(() => receiver.requests.length >= 1, 30_000);
+  await relay.stop();
+  relayStopped = true;
+  const beforeRestart = receiver.requests.length;
+
+  relay = await startRelay({ persistDir });
+  cleanups.push(() => relay.stop());
+  const receipts = () =>
+    receiver.requests.slice(beforeRestart).flatMap((q) => DeliveryBody.parse(JSON.parse(q.body)).events.map(() => q.at));
+  // The watchdog re-sends the cut-off batch, then pacing goes on: wait past one full window.
+  await eventually(() => receipts().length >= 60, 120_000, 250);
+  const times = receipts();
+  const mostInTenSeconds = Math.max(...times.map((t) => times.filter((o) => o >= t && o < t + 10_000).length));
+  // 5/s is 50 events in any 10 s, the re-sent batch included.
+  expect(mostInTenSeconds).toBeLessThanOrEqual(50);
+  expect(receiver.requests[beforeRestart]!.headers["webhook-id"]).toBe(receiver.requests[0]!.headers["webhook-id"]);
+}, 300_000);
