@@ -7,7 +7,10 @@ import { DeliveryBody } from "../../src/contract/delivery";
 import { receiverPool } from "../support/receiver";
 import { eventually, makeEvent, relayClient, startRelay, type LocalRelay } from "../support/relay";
 
-// Retries after ~1 s and ~1 s, then the batch is exhausted: three attempts per batch.
+// Retries after ~1 s and ~1 s; the third delay (30 s ± 20 %) would pass the 25 s max age, so a
+// batch failing fast is exhausted after three attempts. (The last delay of an override repeats
+// until the max age, contract §5: without a max age, "1,1" would retry for 72 h.) A batch
+// whose second attempt times out (15 s) still gets its third attempt at ~17 s.
 let relay: LocalRelay;
 let client: ReturnType<typeof relayClient>;
 let ingress: string;
@@ -15,7 +18,7 @@ const receivers = receiverPool();
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  relay = await startRelay({ vars: { RELAY_RETRY_SCHEDULE: "1,1" } });
+  relay = await startRelay({ vars: { RELAY_RETRY_SCHEDULE: "1,1,30", RELAY_RETRY_MAX_AGE_SECONDS: "25" } });
   client = relayClient(relay.url);
   ingress = await client.createWorkspace("attempts");
 });
