@@ -4,27 +4,39 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { DeliveryBody } from "../../src/contract/delivery";
 import { startReceiver } from "../support/receiver";
-import { eventually, makeEvent, relayClient, startRelay } from "../support/relay";
+import { eventually, makeEvent, relayClient, startRelay, type LocalRelay } from "../support/relay";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-it("completes a delivery cut off by a relay restart, with no event lost", async () => {
-  const persistDir = await mkdtemp(join(tmpdir(), "relay-restart-"));
+/**
+ * A state folder and a receiver that holds every request open until `stopRelay` has stopped
+ * the relay, so the first batch is in flight when the relay goes away.
+ */
+async function restartSetup(prefix: string) {
+  const persistDir = await mkdtemp(join(tmpdir(), prefix));
   cleanups.push(() => rm(persistDir, { recursive: true, force: true }));
   const receiver = await startReceiver();
   cleanups.push(() => receiver.close());
-
-  // The receiver holds every request open until the relay has been stopped, so the first
-  // batch is in flight when the relay goes away.
   let relayStopped = false;
   receiver.setBehaviour(async (_req, res) => {
     while (!relayStopped) await new Promise((resolve) => setTimeout(resolve, 50));
     res.writeHead(200).end();
   });
+  return {
+    persistDir,
+    receiver,
+    async stopRelay(relay: LocalRelay) {
+      await relay.stop();
+      relayStopped = true;
+    },
+  };
+}
 
+it("completes a delivery cut off by a relay restart, with no event lost", async () => {
+  const { persistDir, receiver, stopRelay } = await restartSetup("relay-restart-");
   let relay = await startRelay({ persistDir });
   const client = relayClient(relay.url);
   const ingress = await client.createWorkspace("restart");
@@ -36,8 +48,7 @@ it("completes a delivery cut off by a relay restart, with no event lost", async 
   expect(put.status).toBe(201);
   await client.ingest("restart", ingress, Array.from({ length: 50 }, (_, i) => makeEvent(`r${i}`)));
   await eventually(() => receiver.requests.length >= 1, 30_000);
-  await relay.stop();
-  relayStopped = true;
+  await stopRelay(relay);
 
   // Nothing calls the workspace after the restart: the watchdog alarm alone must finish the job.
   relay = await startRelay({ persistDir });
@@ -58,17 +69,7 @@ it("completes a delivery cut off by a relay restart, with no event lost", async 
 }, 300_000);
 
 it("counts the watchdog's re-send after a restart against the subscriber's rate limit", async () => {
-  const persistDir = await mkdtemp(join(tmpdir(), "relay-restart-paced-"));
-  cleanups.push(() => rm(persistDir, { recursive: true, force: true }));
-  const receiver = await startReceiver();
-  cleanups.push(() => receiver.close());
-  // The first batch is held open until the relay has been stopped, so it is in flight then.
-  let relayStopped = false;
-  receiver.setBehaviour(async (_req, res) => {
-    while (!relayStopped) await new Promise((resolve) => setTimeout(resolve, 50));
-    res.writeHead(200).end();
-  });
-
+  const { persistDir, receiver, stopRelay } = await restartSetup("relay-restart-paced-");
   let relay = await startRelay({ persistDir });
   const client = relayClient(relay.url);
   const ingress = await client.createWorkspace("paced-restart");
@@ -81,8 +82,7 @@ it("counts the watchdog's re-send after a restart against the subscriber's rate 
   });
   expect(put.status).toBe(201);
   await eventually(() => receiver.requests.length >= 1, 30_000);
-  await relay.stop();
-  relayStopped = true;
+  await stopRelay(relay);
   const beforeRestart = receiver.requests.length;
 
   relay = await startRelay({ persistDir });
