@@ -37,6 +37,17 @@ export type IngestRecord = {
 
 const MAX_BACKOFF_MS = 2_000;
 
+type IngestAnswer = { results: { id: string; version: number }[] };
+
+function parseAnswer(text: string): IngestAnswer | undefined {
+  try {
+    const answer = JSON.parse(text) as IngestAnswer;
+    return Array.isArray(answer?.results) ? answer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Several concurrent sources, each sending its own events in signed requests one after
  * another. On 429 or 503 a source waits for Retry-After; on a network error (the relay is
@@ -123,10 +134,28 @@ export class Sources {
         backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         continue;
       }
-      const text = await res.text().catch(() => "");
+      let text: string;
+      try {
+        text = await res.text();
+      } catch {
+        // The connection broke mid-answer (a kill): nothing was acknowledged, send again.
+        this.options.signal.throwIfAborted();
+        record.networkErrors++;
+        continue;
+      }
       if (res.status === 200) {
-        this.acknowledge(ids, JSON.parse(text));
-        return;
+        const answer = parseAnswer(text);
+        if (answer) {
+          this.acknowledge(ids, answer);
+          return;
+        }
+        // A whole 200 answer that is not the contract's: a relay fault. Not an acknowledgement,
+        // so the same body goes again; the run fails on it at the end.
+        const headers: string[] = [];
+        res.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
+        record.unexpected.push({ status: 200, body: `not an ingest result: ${JSON.stringify(text.slice(0, 200))}, headers ${headers.join("; ")}` });
+        await sleep(1000);
+        continue;
       }
       if (res.status === 429 || res.status === 503) {
         if (res.status === 429) record.rateLimited++;
@@ -140,8 +169,8 @@ export class Sources {
     }
   }
 
-  private acknowledge(ids: string[], answer: { results: { id: string; version: number }[] }): void {
-    const results = answer.results ?? [];
+  private acknowledge(ids: string[], answer: IngestAnswer): void {
+    const results = answer.results;
     if (results.length !== ids.length || results.some((r, i) => r.id !== ids[i])) {
       this.record.unexpected.push({ status: 200, body: `results do not match the request: ${JSON.stringify(results).slice(0, 300)}` });
     }
