@@ -6,13 +6,14 @@ import { LATENCY_RELATIVE_ERROR } from "../../durable-objects/stats/latency-hist
 import { receiverPool, type ReceivedRequest } from "../support/receiver";
 import { eventually, makeEvent, relayClient, startRelay, type LocalRelay } from "../support/relay";
 
-// One retry after ~1 s, then a failing batch is exhausted.
+// One retry after ~1 s, then a failing batch is exhausted: the next delay (30 s ± 20 %) would
+// pass the 25 s max age (an override's last delay repeats until the max age, contract §5).
 let relay: LocalRelay;
 let client: ReturnType<typeof relayClient>;
 const receivers = receiverPool();
 
 beforeAll(async () => {
-  relay = await startRelay({ vars: { RELAY_RETRY_SCHEDULE: "1" } });
+  relay = await startRelay({ vars: { RELAY_RETRY_SCHEDULE: "1,30", RELAY_RETRY_MAX_AGE_SECONDS: "25" } });
   client = relayClient(relay.url);
 });
 afterAll(async () => {
