@@ -76,9 +76,15 @@ async function main(): Promise<boolean> {
     });
     say(`${scenario.SOURCES} sources sending ${sources.totalEvents} events`);
     const streaming = sources.run();
-    streaming.catch(() => undefined);
-    const acked = (share: number) => () => sources.record.ackedEvents >= share * sources.totalEvents;
+    // A source that fails ends the run at once, not at the deadline of whatever waits then.
+    const streamFailed = streaming.then(() => new Promise<never>(() => undefined));
+    streamFailed.catch(() => undefined);
     const progress = () => `${sources.record.ackedEvents}/${sources.totalEvents} acknowledged`;
+    const whenAcknowledged = (share: number) =>
+      Promise.race([
+        waitFor(() => sources.record.ackedEvents >= share * sources.totalEvents, 90_000, () => `${share * 100} % of events acknowledged (${progress()})`),
+        streamFailed,
+      ]);
 
     const kills: number[] = [];
     const restartSeconds: number[] = [];
@@ -92,10 +98,10 @@ async function main(): Promise<boolean> {
       say(`relay back after ${restartSeconds.at(-1)!.toFixed(1)} s`);
     };
 
-    await waitFor(acked(scenario.FIRST_KILL_AT), 90_000, `${scenario.FIRST_KILL_AT * 100} % of events acknowledged (${progress()})`);
+    await whenAcknowledged(scenario.FIRST_KILL_AT);
     await killAndRestart();
 
-    await waitFor(acked(scenario.OUTAGE_AT), 90_000, `${scenario.OUTAGE_AT * 100} % acknowledged (${progress()})`);
+    await whenAcknowledged(scenario.OUTAGE_AT);
     const outage = receivers.get("outage")!;
     say(`outage receiver down for ${scenario.OUTAGE_MS / 1000} s (${progress()})`);
     await outage.stop();
@@ -103,7 +109,7 @@ async function main(): Promise<boolean> {
     await outage.start();
     say(`outage receiver back on ${outage.url}`);
 
-    await waitFor(acked(scenario.SECOND_KILL_AT), 90_000, `${scenario.SECOND_KILL_AT * 100} % acknowledged (${progress()})`);
+    await whenAcknowledged(scenario.SECOND_KILL_AT);
     await killAndRestart(() => secondKillDone.resolve());
     const lastKill = kills.at(-1)!;
 
