@@ -177,6 +177,8 @@ export class Dispatcher {
     if (!s) return;
     const built = await this.buildRequest(s, batch, rows, Date.now());
     if (!built) return;
+    // The fast path counted its batch when it started it (kick); a watchdog re-send counts here.
+    if (trigger === "watchdog" && s.rateLimit) this.pacer.record(s.id, built.events.length, Date.now());
     this.sentEvents.set(s.id, { batchId: batch.id, events: built.events });
     await this.applyOutcome(this.refOf(s.id, batch), await this.deliverThroughWorker(built.request), trigger);
   }
@@ -418,6 +420,13 @@ export class Dispatcher {
     for (const s of this.deps.store.list()) {
       const batch = s.inFlight;
       if (!batch || batch.leaseUntil > now || s.state === "paused" || s.state === "disabled") continue;
+      // A re-send carries its events to the receiver again: it waits for the rate limit too,
+      // as a queued retry does. Its lease moves to that time, so the watchdog comes back then.
+      const paced = s.rateLimit ? this.pacer.allowance(s.id, s.rateLimit, now) : undefined;
+      if (paced && !paced.ok) {
+        this.save({ ...s, inFlight: { ...batch, leaseUntil: paced.retryAt } });
+        continue;
+      }
       const resend: InFlight = {
         ...batch,
         // A 'sending' attempt may have reached the receiver: the re-send is a new attempt.
