@@ -62,6 +62,9 @@ td.actions{text-align:right}
 .badge.info{background:var(--info-bg);color:var(--info)}
 .badge.neutral{background:var(--neutral-bg);color:var(--neutral)}
 .muted{color:var(--muted)}
+ul.attention{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:.2rem}
+.card.table-wrap{padding:0}
+.card.table-wrap table{margin:0}
 .small{font-size:.85rem}
 .empty{border:1px dashed #9ca3af;border-radius:8px;padding:.75rem 1rem;color:var(--muted);background:#fafafa}
 .empty p{margin:.3rem 0}

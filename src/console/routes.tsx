@@ -21,7 +21,7 @@ import { EventPage, EventsPage } from "./views/events";
 import { Layout } from "./views/layout";
 import { LivePage } from "./views/live";
 import { LoginPage } from "./views/login";
-import { ErrorNote } from "./views/parts";
+import { attentionReason, ErrorNote } from "./views/parts";
 import { SubscriberPage, type SubscriberView } from "./views/subscriber";
 import { WorkspacePage, type WorkspaceView } from "./views/workspace";
 import { WorkspacesPage, type WorkspaceRow } from "./views/workspaces";
@@ -141,8 +141,11 @@ export function consoleApp(apiFetch: ApiFetch) {
         dir.workspaces.map(async (entry) => {
           try {
             const { subscribers } = await api.get<{ subscribers: SubscriberStatus[] }>(`/v1/workspaces/${seg(entry.workspaceId)}/subscribers`);
-            const attention = subscribers.filter((s) => s.state !== "active" || s.consecutiveFailures > 0);
-            return { ...entry, attention: attention.map(({ id, state }) => ({ id, state })) };
+            const attention = subscribers.flatMap((s) => {
+              const reason = attentionReason(s);
+              return reason ? [{ id: s.id, reason }] : [];
+            });
+            return { ...entry, attention };
           } catch (err) {
             return { ...entry, attention: { error: errorMessage(err) } };
           }

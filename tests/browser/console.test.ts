@@ -127,8 +127,8 @@ describe("operator console in Chromium", () => {
 
     const row = page.getByRole("row", { name: new RegExp(`^${WS}\\b`) });
     await expect.poll(async () => (await row.getByRole("cell").nth(1).innerText()).trim(), POLL).toBe("2");
-    await expect.poll(() => row.innerText(), POLL).toMatch("need attention");
-    await expect.poll(() => page.getByRole("row", { name: /^empty-one/ }).innerText(), POLL).toMatch("all healthy");
+    await expect.poll(() => row.innerText(), POLL).toMatch("failing billing-hook");
+    await expect.poll(() => page.getByRole("row", { name: /^empty-one/ }).innerText(), POLL).toMatch("no subscribers");
     await expectAccessible("workspaces");
   });
 
@@ -140,11 +140,13 @@ describe("operator console in Chromium", () => {
     await expect.poll(() => page.getByRole("row", { name: /billing-hook/ }).innerText(), POLL).toMatch(FAILURE_BODY.slice(0, 20));
     await page.getByText("No alert destinations").waitFor({ state: "visible" });
 
+    await expectAccessible("workspace");
+
     await page.getByLabel("New read key name").fill("replica-eu");
     await page.getByRole("button", { name: "Create read key" }).click();
     const shown = await page.locator(".secret-value").inputValue();
     expect(shown).toMatch(/^rk_shop\./);
-    await expectAccessible("workspace");
+    await expectAccessible("workspace-new-key");
     // Shown once: a fresh look at the page lists the key without it.
     await page.goto(consoleUrl(`/w/${WS}`));
     await page.getByRole("row", { name: /replica-eu/ }).waitFor({ state: "visible" });

@@ -29,9 +29,19 @@ export function StateBadge({ status }: { status: Pick<SubscriberStatus, "state" 
   return <Badge tone={STATE_TONE[status.state]}>{status.state + reason}</Badge>;
 }
 
-/** True for a subscriber an operator should look at. */
-export function needsAttention(status: Pick<SubscriberStatus, "state" | "consecutiveFailures">): boolean {
-  return status.state !== "active" || status.consecutiveFailures > 0;
+/**
+ * Why an operator should look at a subscriber, or undefined when it is fine: its state when
+ * that is not `active`, or "failing" while its last deliveries failed.
+ */
+export function attentionReason(status: Pick<SubscriberStatus, "state" | "consecutiveFailures">): string | undefined {
+  if (status.state !== "active") return status.state;
+  return status.consecutiveFailures > 0 ? "failing" : undefined;
+}
+
+/** A delivery error in words; the relay's message often names the status already. */
+export function describeError(error: { status: number | null; message: string }): string {
+  if (error.status === null || error.message.includes(String(error.status))) return error.message;
+  return `HTTP ${error.status}: ${error.message}`;
 }
 
 /** The lag as a number and a bar; the bar is relative to the head, so a full bar means "nothing delivered". */

@@ -3,7 +3,7 @@ import type { DeliveryAttempt } from "../../contract/attempts";
 import type { DeadLetter, SubscriberStatus } from "../../contract/subscriber";
 import { links, withQuery } from "../paths";
 import { CsrfField, Layout } from "./layout";
-import { ActionButton, Badge, Empty, ErrorNote, LagBar, Notice, OneTimeSecret, Section, StateBadge, Time, type Tone } from "./parts";
+import { ActionButton, Badge, describeError, Empty, ErrorNote, LagBar, Notice, OneTimeSecret, Section, StateBadge, Time, type Tone } from "./parts";
 
 export type SubscriberView = {
   workspaceId: string;
@@ -92,7 +92,7 @@ function StatusFacts({ status }: { status: SubscriberStatus }) {
       </div>
       <div class="wide">
         <dt>Last error</dt>
-        <dd>{status.lastError ? `${status.lastError.status !== null ? `HTTP ${status.lastError.status}: ` : ""}${status.lastError.message}` : "none"}</dd>
+        <dd>{status.lastError ? describeError(status.lastError) : "none"}</dd>
       </div>
     </dl>
   );
@@ -187,7 +187,7 @@ function DeadLettersTable({ ws, deadLetters }: { ws: string; deadLetters: DeadLe
               </th>
               <td>{`${d.fromVersion}–${d.toVersion}`}</td>
               <td class="num">{d.attempts}</td>
-              <td class="wrap">{d.lastError ? `${d.lastError.status !== null ? `HTTP ${d.lastError.status}: ` : ""}${d.lastError.message}` : "—"}</td>
+              <td class="wrap">{d.lastError ? describeError(d.lastError) : "—"}</td>
               <td>
                 <Time ms={d.createdAt} />
               </td>

@@ -7,7 +7,7 @@ import type { WorkspaceInfo } from "../../contract/workspace";
 import { links, withQuery } from "../paths";
 import { ThroughputChart } from "./chart";
 import { CsrfField, Layout } from "./layout";
-import { ActionButton, Empty, ErrorNote, LagBar, Notice, OneTimeSecret, Section, StateBadge, Time, WorkspaceTabs } from "./parts";
+import { ActionButton, describeError, Empty, ErrorNote, LagBar, Notice, OneTimeSecret, Section, StateBadge, Time, WorkspaceTabs } from "./parts";
 
 export type WorkspaceView = {
   info: WorkspaceInfo;
@@ -59,8 +59,7 @@ function SubscribersTable({ ws, subscribers }: { ws: string; subscribers: Subscr
               <td class="wrap">
                 {s.lastError ? (
                   <>
-                    {s.lastError.status !== null ? <strong>{`HTTP ${s.lastError.status}`} </strong> : null}
-                    {s.lastError.message}
+                    {describeError(s.lastError)}
                     <div class="muted small">
                       <Time ms={s.lastError.at} />
                     </div>

@@ -1,20 +1,25 @@
 /** @jsxImportSource hono/jsx */
 import type { DirectoryEntry } from "../../contract/directory";
-import type { SubscriberStatus } from "../../contract/subscriber";
 import { links, withQuery } from "../paths";
 import { Layout } from "./layout";
 import { Badge, Empty, ErrorNote, Time } from "./parts";
 
-export type WorkspaceRow = DirectoryEntry & { attention: Pick<SubscriberStatus, "id" | "state">[] | { error: string } };
+/** A directory entry with the subscribers that need attention, and why each does. */
+export type WorkspaceRow = DirectoryEntry & { attention: { id: string; reason: string }[] | { error: string } };
 
 function Health({ row }: { row: WorkspaceRow }) {
   if ("error" in row.attention) return <span class="muted">unknown: {row.attention.error}</span>;
+  if (row.subscriberCount === 0) return <span class="muted">no subscribers</span>;
   if (row.attention.length === 0) return <Badge tone="ok">all healthy</Badge>;
-  const states = [...new Set(row.attention.map((s) => s.state))].join(", ");
   return (
-    <Badge tone="bad">
-      {`${row.attention.length} need attention (${states})`}
-    </Badge>
+    <ul class="attention">
+      {row.attention.map((s) => (
+        <li>
+          <Badge tone={s.reason === "paused" || s.reason === "retrying" ? "warn" : "bad"}>{s.reason}</Badge>{" "}
+          <a href={links.subscriber(row.workspaceId, s.id)}>{s.id}</a>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -31,7 +36,7 @@ export function WorkspacesPage(props: { rows: WorkspaceRow[]; nextCursor: string
           </p>
         </Empty>
       ) : (
-        <div class="table-wrap">
+        <div class="card table-wrap">
           <table>
             <caption class="visually-hidden">Workspaces, sorted by id</caption>
             <thead>
