@@ -143,3 +143,27 @@ export function WorkspaceTabs({ workspaceId, current }: { workspaceId: string; c
     </nav>
   );
 }
+
+export type Column = { label: string; numeric?: boolean; /** Named for screen readers only (e.g. an actions column). */ hidden?: boolean };
+
+/** Every table of the console: its empty state when there are no rows, else a scrollable table. */
+export function DataTable<T>(props: { columns: Column[]; rows: T[]; empty: Child; caption?: string; renderRow: (row: T) => Child; framed?: boolean }) {
+  if (props.rows.length === 0) return <Empty>{props.empty}</Empty>;
+  return (
+    <div class={props.framed ? "card table-wrap" : "table-wrap"}>
+      <table>
+        {props.caption ? <caption class="visually-hidden">{props.caption}</caption> : null}
+        <thead>
+          <tr>
+            {props.columns.map((column) => (
+              <th scope="col" class={column.numeric ? "num" : undefined}>
+                {column.hidden ? <span class="visually-hidden">{column.label}</span> : column.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.rows.map((row) => props.renderRow(row))}</tbody>
+      </table>
+    </div>
+  );
+}

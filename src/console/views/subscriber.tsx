@@ -3,7 +3,7 @@ import type { DeliveryAttempt } from "../../contract/attempts";
 import type { DeadLetter, SubscriberStatus } from "../../contract/subscriber";
 import { links, withQuery } from "../paths";
 import { CsrfField, Layout } from "./layout";
-import { ActionButton, Badge, describeError, Empty, ErrorNote, LagBar, Notice, OneTimeSecret, Section, StateBadge, Time, type Tone } from "./parts";
+import { ActionButton, Badge, DataTable, describeError, ErrorNote, LagBar, Notice, OneTimeSecret, Section, StateBadge, Time, type Tone } from "./parts";
 
 export type SubscriberView = {
   workspaceId: string;
@@ -63,7 +63,7 @@ function StatusFacts({ status }: { status: SubscriberStatus }) {
       </div>
       <div>
         <dt>Consecutive failures</dt>
-        <dd>{status.consecutiveFailures}</dd>
+        <dd>{status.consecutiveFailures > 0 ? <Badge tone="bad">{String(status.consecutiveFailures)}</Badge> : "0"}</dd>
       </div>
       <div>
         <dt>Last success</dt>
@@ -99,106 +99,79 @@ function StatusFacts({ status }: { status: SubscriberStatus }) {
 }
 
 function AttemptsTable({ attempts }: { attempts: DeliveryAttempt[] }) {
-  if (attempts.length === 0) {
-    return (
-      <Empty>
-        <p>No delivery attempts yet. They appear here as soon as an event that matches this subscriber's filter is ingested.</p>
-      </Empty>
-    );
-  }
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Versions</th>
-            <th scope="col" class="num">Attempt</th>
-            <th scope="col">Outcome</th>
-            <th scope="col" class="num">Status</th>
-            <th scope="col" class="num">Duration</th>
-            <th scope="col">Response</th>
-          </tr>
-        </thead>
-        <tbody>
-          {attempts.map((a) => (
-            <tr>
-              <td>
-                <Time ms={a.startedAt} />
-              </td>
-              <td>
-                <Badge tone="info">{a.trigger}</Badge>
-              </td>
-              <td>{a.fromVersion === a.toVersion ? String(a.fromVersion) : `${a.fromVersion}–${a.toVersion}`}</td>
-              <td class="num">{a.attempt}</td>
-              <td>
-                <Badge tone={OUTCOME_TONE[a.outcome]}>{a.outcome.replace("_", " ")}</Badge>
-              </td>
-              <td class="num">{a.status ?? "—"}</td>
-              <td class="num">{`${a.durationMs} ms`}</td>
-              <td class="wrap">
-                {a.responseBody !== null || a.error ? (
-                  <details>
-                    <summary>Response</summary>
-                    {a.error ? <p class="small">{a.error}</p> : null}
-                    {a.responseBody !== null ? <pre class="body">{a.responseBody || "(empty body)"}</pre> : null}
-                  </details>
-                ) : (
-                  <span class="muted">—</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      columns={[
+        { label: "Started" },
+        { label: "Trigger" },
+        { label: "Versions" },
+        { label: "Attempt", numeric: true },
+        { label: "Outcome" },
+        { label: "Status", numeric: true },
+        { label: "Duration", numeric: true },
+        { label: "Response" },
+      ]}
+      rows={attempts}
+      empty={<p>No delivery attempts yet. They appear here as soon as an event that matches this subscriber's filter is ingested.</p>}
+      renderRow={(a) => (
+        <tr>
+          <td>
+            <Time ms={a.startedAt} />
+          </td>
+          <td>
+            <Badge tone="info">{a.trigger}</Badge>
+          </td>
+          <td>{a.fromVersion === a.toVersion ? String(a.fromVersion) : `${a.fromVersion}–${a.toVersion}`}</td>
+          <td class="num">{a.attempt}</td>
+          <td>
+            <Badge tone={OUTCOME_TONE[a.outcome]}>{a.outcome.replace("_", " ")}</Badge>
+          </td>
+          <td class="num">{a.status ?? "—"}</td>
+          <td class="num">{`${a.durationMs} ms`}</td>
+          <td class="wrap">
+            {a.responseBody !== null || a.error ? (
+              <details>
+                <summary>Response</summary>
+                {a.error ? <p class="small">{a.error}</p> : null}
+                {a.responseBody !== null ? <pre class="body">{a.responseBody || "(empty body)"}</pre> : null}
+              </details>
+            ) : (
+              <span class="muted">—</span>
+            )}
+          </td>
+        </tr>
+      )}
+    />
   );
 }
 
 function DeadLettersTable({ ws, deadLetters }: { ws: string; deadLetters: DeadLetter[] }) {
-  if (deadLetters.length === 0) {
-    return (
-      <Empty>
-        <p>No dead letters. A batch lands here when its retries run out and the subscriber's <code>onExhausted</code> is <code>dead-letter</code>.</p>
-      </Empty>
-    );
-  }
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Dead letter</th>
-            <th scope="col">Versions</th>
-            <th scope="col" class="num">Attempts</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {deadLetters.map((d) => (
-            <tr>
-              <th scope="row">
-                <code>{d.id}</code>
-              </th>
-              <td>{`${d.fromVersion}–${d.toVersion}`}</td>
-              <td class="num">{d.attempts}</td>
-              <td class="wrap">{d.lastError ? describeError(d.lastError) : "—"}</td>
-              <td>
-                <Time ms={d.createdAt} />
-              </td>
-              <td class="actions">
-                <ActionButton action={`${links.workspace(ws)}/dead-letters/${encodeURIComponent(d.id)}/redeliver`} label="Redeliver" tone="primary" hidden={{ subscriberId: d.subscriberId }} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      columns={[{ label: "Dead letter" }, { label: "Versions" }, { label: "Attempts", numeric: true }, { label: "Last error" }, { label: "Created" }, { label: "Actions", hidden: true }]}
+      rows={deadLetters}
+      empty={
+        <p>
+          No dead letters. A batch lands here when its retries run out and the subscriber's <code>onExhausted</code> is <code>dead-letter</code>.
+        </p>
+      }
+      renderRow={(d) => (
+        <tr>
+          <th scope="row">
+            <code>{d.id}</code>
+          </th>
+          <td>{`${d.fromVersion}–${d.toVersion}`}</td>
+          <td class="num">{d.attempts}</td>
+          <td class="wrap">{d.lastError ? describeError(d.lastError) : "—"}</td>
+          <td>
+            <Time ms={d.createdAt} />
+          </td>
+          <td class="actions">
+            <ActionButton action={`${links.workspace(ws)}/dead-letters/${encodeURIComponent(d.id)}/redeliver`} label="Redeliver" tone="primary" hidden={{ subscriberId: d.subscriberId }} />
+          </td>
+        </tr>
+      )}
+    />
   );
 }
 

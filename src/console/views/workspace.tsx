@@ -7,7 +7,7 @@ import type { WorkspaceInfo } from "../../contract/workspace";
 import { links, withQuery } from "../paths";
 import { ThroughputChart } from "./chart";
 import { CsrfField, Layout } from "./layout";
-import { ActionButton, describeError, Empty, ErrorNote, LagBar, Notice, OneTimeSecret, Section, StateBadge, Time, WorkspaceTabs } from "./parts";
+import { ActionButton, Badge, DataTable, describeError, ErrorNote, LagBar, Notice, OneTimeSecret, Section, StateBadge, Time, WorkspaceTabs } from "./parts";
 
 export type WorkspaceView = {
   info: WorkspaceInfo;
@@ -21,104 +21,78 @@ export type WorkspaceView = {
 };
 
 function SubscribersTable({ ws, subscribers }: { ws: string; subscribers: SubscriberStatus[] }) {
-  if (subscribers.length === 0) {
-    return (
-      <Empty>
-        <p>No subscribers yet: add one with <code>relay subscribers add {ws} my-receiver --kind webhook --url https://…</code>, or</p>
-        <p>
-          <code>{`PUT /v1/workspaces/${ws}/subscribers/{id}`}</code> with <code>{'{"kind","url"}'}</code> (contract §4).
-        </p>
-      </Empty>
-    );
-  }
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Subscriber</th>
-            <th scope="col">State</th>
-            <th scope="col">Lag</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Last success</th>
-          </tr>
-        </thead>
-        <tbody>
-          {subscribers.map((s) => (
-            <tr>
-              <th scope="row">
-                <a href={links.subscriber(ws, s.id)}>{s.id}</a>
-                <div class="muted small">{s.kind}</div>
-              </th>
-              <td>
-                <StateBadge status={s} />
-              </td>
-              <td>
-                <LagBar lag={s.lag} head={s.head} />
-              </td>
-              <td class="wrap">
-                {s.lastError ? (
-                  <>
-                    {describeError(s.lastError)}
-                    <div class="muted small">
-                      <Time ms={s.lastError.at} />
-                    </div>
-                  </>
-                ) : (
-                  <span class="muted">none</span>
-                )}
-              </td>
-              <td>
-                <Time ms={s.lastSuccessAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      columns={[{ label: "Subscriber" }, { label: "State" }, { label: "Lag" }, { label: "Last error" }, { label: "Last success" }]}
+      rows={subscribers}
+      empty={
+        <p>
+          No subscribers yet: add one with <code>relay subscribers add</code> (see its <code>--help</code>), or with{" "}
+          <code>{`PUT /v1/workspaces/${ws}/subscribers/{id}`}</code> and a body <code>{'{"kind":"webhook","url":"https://…"}'}</code>.
+        </p>
+      }
+      renderRow={(s) => (
+        <tr>
+          <th scope="row">
+            <a href={links.subscriber(ws, s.id)}>{s.id}</a>
+            <div class="muted small">{s.kind}</div>
+          </th>
+          <td>
+            <StateBadge status={s} />
+            {s.consecutiveFailures > 0 ? (
+              <div class="small">
+                <Badge tone="bad">{`failing ×${s.consecutiveFailures}`}</Badge>
+              </div>
+            ) : null}
+          </td>
+          <td>
+            <LagBar lag={s.lag} head={s.head} />
+          </td>
+          <td class="wrap">
+            {s.lastError ? (
+              <>
+                {describeError(s.lastError)}
+                <div class="muted small">
+                  <Time ms={s.lastError.at} />
+                </div>
+              </>
+            ) : (
+              <span class="muted">none</span>
+            )}
+          </td>
+          <td>
+            <Time ms={s.lastSuccessAt} />
+          </td>
+        </tr>
+      )}
+    />
   );
 }
 
 function AlertsTable({ ws, alerts }: { ws: string; alerts: AlertDestination[] }) {
-  if (alerts.length === 0) {
-    return (
-      <Empty>
+  return (
+    <DataTable
+      columns={[{ label: "Alert" }, { label: "URL" }, { label: "Types" }, { label: "Actions", hidden: true }]}
+      rows={alerts}
+      empty={
         <p>
-          No alert destinations: be told when a subscriber fails with <code>relay alerts add {ws} ops --url https://…</code> or{" "}
+          No alert destinations: to be told when a subscriber fails, add one with <code>relay alerts add</code> or{" "}
           <code>{`PUT /v1/workspaces/${ws}/alerts/{alertId}`}</code>.
         </p>
-      </Empty>
-    );
-  }
-  return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Alert</th>
-            <th scope="col">URL</th>
-            <th scope="col">Types</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {alerts.map((a) => (
-            <tr>
-              <th scope="row">{a.id}</th>
-              <td class="wrap">
-                <code>{a.url}</code>
-              </td>
-              <td>{a.types.join(", ")}</td>
-              <td class="actions">
-                <ActionButton action={`${links.workspace(ws)}/alerts/${encodeURIComponent(a.id)}/delete`} label={`Delete ${a.id}`} tone="danger" confirm={`Delete the alert destination ${a.id}?`} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+      }
+      renderRow={(a) => (
+        <tr>
+          <th scope="row">{a.id}</th>
+          <td class="wrap">
+            <code>{a.url}</code>
+          </td>
+          <td>{a.types.join(", ")}</td>
+          <td class="actions">
+            <ActionButton action={`${links.workspace(ws)}/alerts/${encodeURIComponent(a.id)}/delete`} label={`Delete ${a.id}`} tone="danger" confirm={`Delete the alert destination ${a.id}?`} />
+          </td>
+        </tr>
+      )}
+    />
   );
 }
 
@@ -126,44 +100,26 @@ function KeysSection({ ws, keys, createdKey }: { ws: string; keys: ReadKeyInfo[]
   return (
     <>
       {createdKey ? <OneTimeSecret label={`Read key "${createdKey.name}" created.`} value={createdKey.key} /> : null}
-      {keys.length === 0 ? (
-        <Empty>
-          <p>No read keys. Create one below for a replica or a read-only script; it can read events and the feed of this workspace only.</p>
-        </Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Name</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr>
-                  <th scope="row">
-                    <code>{k.id}</code>
-                  </th>
-                  <td>{k.name}</td>
-                  <td>{k.scopes.join(", ")}</td>
-                  <td>
-                    <Time ms={k.createdAt} />
-                  </td>
-                  <td class="actions">
-                    <ActionButton action={`${links.workspace(ws)}/keys/${encodeURIComponent(k.id)}/revoke`} label={`Revoke ${k.name}`} tone="danger" confirm={`Revoke the read key "${k.name}"? Clients using it lose access at once.`} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={[{ label: "Key" }, { label: "Name" }, { label: "Scopes" }, { label: "Created" }, { label: "Actions", hidden: true }]}
+        rows={keys}
+        empty={<p>No read keys. Create one below for a replica or a read-only script; it can read events and the feed of this workspace only.</p>}
+        renderRow={(k) => (
+          <tr>
+            <th scope="row">
+              <code>{k.id}</code>
+            </th>
+            <td>{k.name}</td>
+            <td>{k.scopes.join(", ")}</td>
+            <td>
+              <Time ms={k.createdAt} />
+            </td>
+            <td class="actions">
+              <ActionButton action={`${links.workspace(ws)}/keys/${encodeURIComponent(k.id)}/revoke`} label={`Revoke ${k.name}`} tone="danger" confirm={`Revoke the read key "${k.name}"? Clients using it lose access at once.`} />
+            </td>
+          </tr>
+        )}
+      />
       <form method="post" action={`${links.workspace(ws)}/keys`} class="row-form">
         <CsrfField />
         <label for="key-name">New read key name</label>

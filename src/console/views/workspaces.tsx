@@ -31,7 +31,7 @@ export function WorkspacesPage(props: { rows: WorkspaceRow[]; nextCursor: string
         <Empty>
           <p>No workspaces yet.</p>
           <p>
-            Create one with <code>relay workspaces create my-app</code>, or{" "}
+            Create one with <code>relay workspaces create</code>, or{" "}
             <code>curl -X PUT -H "authorization: Bearer $RELAY_ADMIN_TOKEN" -d '{"{}"}' $RELAY_URL/v1/workspaces/my-app</code>.
           </p>
         </Empty>
