@@ -31,6 +31,7 @@ h2{font-size:1.1rem;margin:0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin:0 0 1.25rem}
 .card-head{display:flex;align-items:center;justify-content:space-between;gap:1rem;margin-bottom:.75rem}
 .login{max-width:28rem}
+.login p:first-child{margin-top:0}
 .stack{display:flex;flex-direction:column;gap:.5rem;margin:1rem 0}
 label{font-weight:600;font-size:.9rem}
 input[type=text],input[type=password],input[type=number]{font:inherit;padding:.45rem .6rem;border:1px solid #6b7280;border-radius:6px;background:#fff;color:var(--text)}

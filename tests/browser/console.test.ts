@@ -58,9 +58,9 @@ async function expectAccessible(name: string) {
 
 async function logIn(token: string) {
   await page.goto(consoleUrl());
-  await page.getByLabel("Admin token", { exact: true }).fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForLoadState("load");
+  // By keyboard: the token field has focus on arrival, and Enter submits.
+  await page.keyboard.type(token);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
 }
 
 beforeAll(async () => {
@@ -130,6 +130,9 @@ describe("operator console in Chromium", () => {
     await expect.poll(() => row.innerText(), POLL).toMatch("failing billing-hook");
     await expect.poll(() => page.getByRole("row", { name: /^empty-one/ }).innerText(), POLL).toMatch("no subscribers");
     await expectAccessible("workspaces");
+    // The first Tab reaches the skip link, which moves focus past the header.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Skip to content");
   });
 
   it("shows a workspace: chart, subscribers with state and lag, alerts and read keys", async () => {
@@ -163,7 +166,8 @@ describe("operator console in Chromium", () => {
     const failed = attempts.getByRole("row").filter({ hasText: "failure" }).first();
     await expect.poll(() => failed.innerText(), POLL).toMatch("500");
     await expect.poll(() => failed.innerText(), POLL).toMatch(/\b(fast-path|queue)\b/);
-    await failed.getByText("Response", { exact: true }).click();
+    await failed.getByText("Response", { exact: true }).focus();
+    await page.keyboard.press("Enter");
     await failed.locator("pre").waitFor({ state: "visible" });
     expect(await failed.locator("pre").innerText()).toBe(FAILURE_BODY);
 
