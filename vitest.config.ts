@@ -5,7 +5,8 @@ import { defineConfig } from "vitest/config";
  * - tests/worker: inside workerd through the Cloudflare plugin (Worker, Durable Object, queues);
  * - tests/node: in Node (signing interop, end-to-end against a real local relay);
  * - convex: the Convex component under convex-test;
- * - replicator: the Node replicator.
+ * - replicator: the Node replicator;
+ * - tests/browser: the operator console in headless Chromium against a real local relay.
  */
 export default defineConfig({
   test: {

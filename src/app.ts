@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError } from "./http/errors";
+import { consoleApp } from "./console/routes";
 import { alertRoutes } from "./routes/alerts";
 import { directoryRoutes } from "./routes/directory";
 import { eventRoutes } from "./routes/events";
@@ -26,3 +27,6 @@ export const app = new Hono<AppEnv>()
   .route("/", operatorViewRoutes)
   .notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
   .onError(handleError);
+
+// The operator console (HTML, behind its own session), calling this API in process.
+app.mount("/console", consoleApp((request, env, ctx) => app.fetch(request, env, ctx)).fetch);
