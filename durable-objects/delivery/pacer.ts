@@ -56,12 +56,6 @@ export class DeliveryPacer {
     this.sent.set(subscriberId, history);
   }
 
-  /** Forgets a subscriber (deleted, or its limit lifted). */
-  forget(subscriberId?: string): void {
-    if (subscriberId === undefined) this.sent.clear();
-    else this.sent.delete(subscriberId);
-  }
-
   /** The batches still in the window, and always the latest one: pacing measures from it. */
   private recent(subscriberId: string, now: number): Sent[] {
     const history = this.sent.get(subscriberId) ?? [];
