@@ -35,6 +35,7 @@ import { WorkspaceStatsLog } from "./stats/workspace-stats";
 import type { DeliveryObserver } from "./delivery/observer";
 import { deliveryMigrations } from "./delivery/schema";
 import { Dispatcher, PACING_TASK, WATCHDOG_TASK, type PreparedAttempt } from "./delivery/dispatcher";
+import { subscriberPacing, type Pacing } from "./delivery/pacer";
 import { RecentEvents } from "./delivery/recent-events";
 import { SubscriberSecrets } from "./delivery/subscriber-secrets";
 import { SubscriberAdmin } from "./delivery/subscriber-admin";
@@ -133,6 +134,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       observer: this.deliveryObserver(),
       alerts: this.alertOutbox,
       transitions,
+      pacing: this.deliveryPacing(),
     });
     this.subscriberAdmin = new SubscriberAdmin(this.sql, this.subscribers, this.subscriberSecrets, this.dispatcher, head, transitions);
     this.readKeys = new ReadKeys(this.sql, () => this.meta?.workspaceId);
@@ -515,6 +517,14 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       acknowledged: (subscriberId, events, ackAt, from) => this.stats.acknowledged(subscriberId, events, ackAt, from),
       deadLettered: (_subscriberId, events, now) => this.stats.deadLettered(now, events),
     };
+  }
+
+  /**
+   * Subscribers' rate limits. A hook, so the fan-out benchmark can measure what enforcing them
+   * costs the subscribers that have none.
+   */
+  protected deliveryPacing(): Pacing {
+    return subscriberPacing();
   }
 
   /** Appends to the attempt log. A hook, so the fan-out benchmark can measure the log's cost. */

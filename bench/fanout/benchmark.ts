@@ -16,9 +16,10 @@ import { closeGroups, createFanoutGroup, type FanoutGroup } from "./subscribers.
  * 1, 10 and 100 subscribers, through the relay and through the fan-out baseline (a minimal
  * Worker of the relay's design, `baseline/worker.ts`), with two reference lines: a Worker
  * that POSTs to the receivers itself, and the client POSTing to them directly. All four in
- * interleaved rounds. Then the catch-up drain of a 20,000-event backlog through the relay and
- * through the relay without its attempt log (`without-attempt-log/`), alternating, beside the
- * client POSTing the same batches.
+ * interleaved rounds. Then the catch-up drain of a 20,000-event backlog through the relay,
+ * through the relay without its attempt log (`without-attempt-log/`) and through the relay
+ * without rate limiting (`without-rate-limit/`), alternating, beside the client POSTing the
+ * same batches.
  */
 
 /** Issue 9: relay p50 at most this multiple of the baseline's, at every subscriber count. */
@@ -27,6 +28,12 @@ const TARGET_OVER_BASELINE = 1.2;
 const TARGET_DRAIN_EVENTS_PER_SECOND = 5_000;
 /** Issue 9: the attempt log may cost at most 10 % of drain throughput. */
 const TARGET_ATTEMPT_LOG_SHARE = 0.9;
+/**
+ * Issue 11: enforcing rate limits may cost a subscriber without one no measurable drain
+ * throughput. Measurable here means the relay without rate limiting drained faster in every
+ * round: a one-sided sign test, which 5 rounds out of 5 pass by chance 1 time in 32.
+ */
+const rateLimitCostIsMeasurable = (perRoundShares: readonly number[]) => perRoundShares.every((share) => share < 1);
 const HERE = import.meta.dirname;
 
 type Scenario = { name: string; subscribers: number; samples: number; warmupSamples: number };
@@ -49,11 +56,14 @@ const DRAIN_ROUNDS = 5;
  */
 const SINGLE_EVENT_DRAIN = { events: 2_000, maxBatchSize: 1 };
 const SINGLE_EVENT_DRAIN_ROUNDS = 5;
-type DrainPath = "relay" | "relay-without-attempt-log" | "direct";
-const DRAIN_PATHS: readonly DrainPath[] = ["relay", "relay-without-attempt-log", "direct"];
+type RelayVariant = "relay" | "relay-without-attempt-log" | "relay-without-rate-limit";
+type DrainPath = RelayVariant | "direct";
+const RELAY_VARIANTS: readonly RelayVariant[] = ["relay", "relay-without-attempt-log", "relay-without-rate-limit"];
+const DRAIN_PATHS: readonly DrainPath[] = [...RELAY_VARIANTS, "direct"];
 const DRAIN_LABELS: Record<DrainPath, string> = {
   relay: "relay (resume → last event received)",
   "relay-without-attempt-log": "relay without the attempt log",
+  "relay-without-rate-limit": "relay without rate limiting",
   direct: "direct (client POSTs the same batches)",
 };
 
@@ -73,13 +83,23 @@ function pool(runs: readonly Measurement<LatencyPath, Scenario, LatencyFigures>[
 }
 
 async function run(): Promise<BenchmarkOutcome> {
-  console.log("fanout: starting the relay, its variant without the attempt log, the baseline Worker and the receivers…");
+  console.log("fanout: starting the relay, its variants without the attempt log and without rate limiting, the baseline Worker and the receivers…");
   const relay = await startLocalRelay({ allowInsecureDestinations: true });
   const withoutLog: LocalRelay = await startLocalRelay({
     allowInsecureDestinations: true,
     name: "relay-without-attempt-log",
     configPath: join(HERE, "without-attempt-log", "wrangler.toml"),
   });
+  const withoutRateLimit: LocalRelay = await startLocalRelay({
+    allowInsecureDestinations: true,
+    name: "relay-without-rate-limit",
+    configPath: join(HERE, "without-rate-limit", "wrangler.toml"),
+  });
+  const relays: Record<RelayVariant, LocalRelay> = {
+    relay,
+    "relay-without-attempt-log": withoutLog,
+    "relay-without-rate-limit": withoutRateLimit,
+  };
   const baseline = await startLocalWorker({ name: "fanout-baseline", configPath: join(HERE, "baseline", "wrangler.toml") });
   const session = Date.now().toString(36);
   const groups: FanoutGroup[] = [];
@@ -130,9 +150,7 @@ async function run(): Promise<BenchmarkOutcome> {
       async ({ target, round }) => {
         const runId = `drain-${session}-r${round}-${target}`;
         const figures =
-          target === "direct"
-            ? await drainDirect(runId, DRAIN_EVENTS)
-            : await drainThroughRelay(target === "relay" ? relay : withoutLog, runId, DRAIN_EVENTS);
+          target === "direct" ? await drainDirect(runId, DRAIN_EVENTS) : await drainThroughRelay(relays[target], runId, DRAIN_EVENTS);
         console.log(
           `  drain ${round}/${DRAIN_ROUNDS}   ${target.padEnd(25)} ${fmt(figures.eventsPerSecond, 0).padStart(7)} events/s ` +
             `(${fmt(figures.ms, 0)} ms, ${figures.deliveries} deliveries)`,
@@ -142,10 +160,10 @@ async function run(): Promise<BenchmarkOutcome> {
     );
 
     const singleEventDrains = await runInterleaved(
-      { targets: ["relay", "relay-without-attempt-log"] as const, scenarios: [SINGLE_EVENT_DRAIN], warmupRounds: 1, rounds: SINGLE_EVENT_DRAIN_ROUNDS },
+      { targets: RELAY_VARIANTS, scenarios: [SINGLE_EVENT_DRAIN], warmupRounds: 1, rounds: SINGLE_EVENT_DRAIN_ROUNDS },
       async ({ target, round }) => {
         const runId = `drain1-${session}-r${round}-${target}`;
-        const figures = await drainThroughRelay(target === "relay" ? relay : withoutLog, runId, SINGLE_EVENT_DRAIN.events, SINGLE_EVENT_DRAIN.maxBatchSize);
+        const figures = await drainThroughRelay(relays[target], runId, SINGLE_EVENT_DRAIN.events, SINGLE_EVENT_DRAIN.maxBatchSize);
         console.log(
           `  1-event drain ${round}/${SINGLE_EVENT_DRAIN_ROUNDS}   ${target.padEnd(25)} ${fmt(figures.eventsPerSecond, 0).padStart(7)} events/s ` +
             `(${fmt(figures.ms, 0)} ms, ${figures.deliveries} deliveries)`,
@@ -175,13 +193,26 @@ async function run(): Promise<BenchmarkOutcome> {
     // Drain with the log over drain without it, per round: 1 means free, 0.9 a 10 % cost.
     const logShares = perRoundRatios(drains, DRAIN_EVENTS, "relay", "relay-without-attempt-log", (r) => r.eventsPerSecond);
     const logShare = median(logShares);
-    const singleEventOf = (path: "relay" | "relay-without-attempt-log") => {
+    const singleEventOf = (path: RelayVariant) => {
       const runs = singleEventDrains.filter((d) => d.target === path).map((d) => d.result);
       return { path, eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)), runs };
     };
-    const singleEventResults = [singleEventOf("relay"), singleEventOf("relay-without-attempt-log")];
+    const singleEventResults = RELAY_VARIANTS.map(singleEventOf);
     const singleEventShares = perRoundRatios(singleEventDrains, SINGLE_EVENT_DRAIN, "relay", "relay-without-attempt-log", (r) => r.eventsPerSecond);
     const singleEventShare = median(singleEventShares);
+    // Drain with rate limiting over drain without it, per round, for a subscriber without a limit.
+    const rateLimitShares = perRoundRatios(drains, DRAIN_EVENTS, "relay", "relay-without-rate-limit", (r) => r.eventsPerSecond);
+    const singleEventRateLimitShares = perRoundRatios(
+      singleEventDrains,
+      SINGLE_EVENT_DRAIN,
+      "relay",
+      "relay-without-rate-limit",
+      (r) => r.eventsPerSecond,
+    );
+    const rateLimitRows = [
+      { drain: `${DRAIN_EVENTS.toLocaleString("en-US")} events, 100 per delivery`, shares: rateLimitShares },
+      { drain: `${SINGLE_EVENT_DRAIN.events.toLocaleString("en-US")} events, 1 per delivery`, shares: singleEventRateLimitShares },
+    ];
 
     return {
       tables: [
@@ -237,6 +268,16 @@ async function run(): Promise<BenchmarkOutcome> {
           ]),
         },
         {
+          title: "Rate limit cost to a subscriber without a limit: drain with rate limiting over drain without it (median of per-round ratios)",
+          columns: ["drain", "with / without", "per round", "rounds the relay was not slower"],
+          rows: rateLimitRows.map(({ drain, shares }) => [
+            drain,
+            `${fmt(median(shares) * 100, 1)} %`,
+            shares.map((x) => `${fmt(x * 100, 1)} %`).join(" "),
+            `${shares.filter((x) => x >= 1).length} of ${shares.length}`,
+          ]),
+        },
+        {
           title: "Attempt log cost: drain with the log over drain without it (median of per-round ratios)",
           columns: ["drain", "with / without", "per round"],
           rows: [
@@ -274,6 +315,12 @@ async function run(): Promise<BenchmarkOutcome> {
           actual: `${fmt(singleEventShare * 100, 1)} %`,
           pass: singleEventShare >= TARGET_ATTEMPT_LOG_SHARE,
         },
+        ...rateLimitRows.map(({ drain, shares }) => ({
+          name: `drain with rate limiting / without it, no limit set, ${drain}`,
+          target: "not slower in every round (sign test)",
+          actual: `${fmt(median(shares) * 100, 1)} %, not slower in ${shares.filter((x) => x >= 1).length} of ${shares.length}`,
+          pass: !rateLimitCostIsMeasurable(shares),
+        })),
       ],
       data: {
         rounds: ROUNDS,
@@ -289,7 +336,9 @@ async function run(): Promise<BenchmarkOutcome> {
           rounds: SINGLE_EVENT_DRAIN_ROUNDS,
           results: singleEventResults,
           attemptLogShare: { median: singleEventShare, perRound: singleEventShares },
+          rateLimitShare: { median: median(singleEventRateLimitShares), perRound: singleEventRateLimitShares },
         },
+        rateLimitShare: { median: median(rateLimitShares), perRound: rateLimitShares },
         targets: {
           overBaseline: TARGET_OVER_BASELINE,
           drainEventsPerSecond: TARGET_DRAIN_EVENTS_PER_SECOND,
@@ -299,14 +348,14 @@ async function run(): Promise<BenchmarkOutcome> {
     };
   } finally {
     await closeGroups(groups);
-    await Promise.all([relay.worker.dispose(), withoutLog.worker.dispose(), baseline.dispose()]);
+    await Promise.all([...Object.values(relays).map((r) => r.worker.dispose()), baseline.dispose()]);
   }
 }
 
 export const fanoutBenchmark: Benchmark = {
   name: "fanout",
   description:
-    "webhook fan-out latency at 1/10/100 subscribers vs a minimal Worker of the relay's design, and catch-up drain with and without the attempt log (issues 3, 9)",
+    "webhook fan-out latency at 1/10/100 subscribers vs a minimal Worker of the relay's design, and catch-up drain with and without the attempt log and rate limiting (issues 3, 9, 11)",
   runByDefault: true,
   run,
 };

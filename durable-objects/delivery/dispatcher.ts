@@ -13,7 +13,8 @@ import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
 import { recordDeliveryOutcome } from "./delivery-log";
 import type { BatchEvent, DeliveryObserver } from "./observer";
-import { DeliveryPacer } from "./pacer";
+import { OutcomeBatcher } from "./outcome-batcher";
+import type { Pacing } from "./pacer";
 import type { RecentEvents } from "./recent-events";
 import type { SubscriberSecrets } from "./subscriber-secrets";
 import type { InFlight, Subscriber, SubscriberStore } from "./subscriber-store";
@@ -24,6 +25,12 @@ export const DELIVERY_LEASE_MS = DELIVERY_TIMEOUT_MS + 15_000;
 export const WATCHDOG_TASK = "delivery-watchdog";
 /** Wakes the dispatcher when a rate-limited subscriber may be sent its next batch. */
 export const PACING_TASK = "delivery-pacing";
+/**
+ * The longest an outcome waits in memory for the other attempts still out (OutcomeBatcher):
+ * long enough to gather a fan-out's outcomes into a few commits, short enough that a
+ * subscriber behind a slow one loses little (a drain's next batch starts at most this late).
+ */
+const OUTCOME_HOLD_MS = 2;
 
 export type DispatcherDeps = {
   sql: Sql;
@@ -38,6 +45,7 @@ export type DispatcherDeps = {
   observer: DeliveryObserver;
   alerts: AlertOutbox;
   transitions: SubscriberTransitions;
+  pacing: Pacing;
 };
 
 export type PreparedAttempt =
@@ -77,11 +85,12 @@ export class Dispatcher {
    * query; after a restart (or for another batch) they are selected again.
    */
   private readonly sentEvents = new Map<string, { batchId: string; events: BatchEvent[] }>();
-  private readonly pacer = new DeliveryPacer();
+  private readonly outcomes: OutcomeBatcher;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.policy = retryPolicy(deps.env);
     this.deadLetters = new DeadLetters(deps.sql);
+    this.outcomes = new OutcomeBatcher(deps.storage, OUTCOME_HOLD_MS);
   }
 
   // ─── Starting batches ──────────────────────────────────────────────────────────────
@@ -110,18 +119,14 @@ export class Dispatcher {
   kick(s: Subscriber, now = Date.now()): boolean {
     // A subscriber at the head has nothing to match: skip the query.
     if (!this.isIdleBehindHead(s)) return false;
-    let limit = s.maxBatchSize;
-    if (s.rateLimit) {
-      const allowance = this.pacer.allowance(s.id, s.rateLimit, now);
-      if (!allowance.ok) {
-        this.wakeForPacing(allowance.retryAt);
-        return false;
-      }
-      limit = Math.min(limit, allowance.maxEvents);
+    const allowance = this.deps.pacing.allowance(s, now);
+    if (!allowance.ok) {
+      this.wakeForPacing(allowance.retryAt);
+      return false;
     }
-    const rows = this.select(s, { after: s.cursor, upTo: this.headOf(s), limit });
+    const rows = this.select(s, { after: s.cursor, upTo: this.headOf(s), limit: Math.min(s.maxBatchSize, allowance.maxEvents) });
     if (rows.length === 0) return false;
-    if (s.rateLimit) this.pacer.record(s.id, rows.length, now);
+    this.deps.pacing.record(s, rows.length, now);
     this.startBatch(s, rows, now);
     return true;
   }
@@ -178,7 +183,7 @@ export class Dispatcher {
     const built = await this.buildRequest(s, batch, rows, Date.now());
     if (!built) return;
     // The fast path counted its batch when it started it (kick); a watchdog re-send counts here.
-    if (trigger === "watchdog" && s.rateLimit) this.pacer.record(s.id, built.events.length, Date.now());
+    if (trigger === "watchdog") this.deps.pacing.record(s, built.events.length, Date.now());
     this.sentEvents.set(s.id, { batchId: batch.id, events: built.events });
     await this.applyOutcome(this.refOf(s.id, batch), await this.deliverThroughWorker(built.request), trigger);
   }
@@ -187,7 +192,7 @@ export class Dispatcher {
   private async deliverThroughWorker(request: DeliveryRequest): Promise<DeliveryOutcome> {
     const startedAt = Date.now();
     try {
-      return await this.deps.env.DELIVERY_WORKER.deliver(request);
+      return await this.outcomes.track(this.deps.env.DELIVERY_WORKER.deliver(request));
     } catch (err) {
       return {
         kind: "network_error",
@@ -258,13 +263,13 @@ export class Dispatcher {
     const early = found.batch.nextAttemptAt - now;
     if (early > 0) return { kind: "early", retryInSeconds: Math.ceil(early / 1000) };
     // A retry carries its events to the receiver again: it waits for the rate limit too.
-    const paced = found.s.rateLimit ? this.pacer.allowance(found.s.id, found.s.rateLimit, now) : undefined;
-    if (paced && !paced.ok) return { kind: "early", retryInSeconds: Math.ceil((paced.retryAt - now) / 1000) };
+    const paced = this.deps.pacing.allowance(found.s, now);
+    if (!paced.ok) return { kind: "early", retryInSeconds: Math.ceil((paced.retryAt - now) / 1000) };
     const batch: InFlight = { ...found.batch, phase: "sending", leaseUntil: now + DELIVERY_LEASE_MS };
     this.save({ ...found.s, inFlight: batch });
     const built = await this.buildRequest(found.s, batch, undefined, now);
     if (!built) return this.skipVanishedBatch(found.s, batch);
-    if (paced) this.pacer.record(found.s.id, built.events.length, now);
+    this.deps.pacing.record(found.s, built.events.length, now);
     this.sentEvents.set(found.s.id, { batchId: batch.id, events: built.events });
     return { kind: "send", request: built.request };
   }
@@ -281,12 +286,13 @@ export class Dispatcher {
   // ─── Outcomes ──────────────────────────────────────────────────────────────────────
 
   /**
-   * Applies the outcome of an attempt, and reports it to the observer in the same transaction.
+   * Applies the outcome of an attempt, and reports it to the observer in the same transaction
+   * (shared with the other outcomes of a fan-out that come back together: OutcomeBatcher).
    * Outcomes of batches no longer in flight change nothing, but are still reported: the
    * attempt happened.
    */
   async applyOutcome(ref: DeliveryRef, outcome: DeliveryOutcome, trigger: AttemptTrigger): Promise<"applied" | "stale"> {
-    const settled = this.deps.storage.transactionSync(() => this.settle(ref, outcome, trigger, Date.now()));
+    const settled = await this.outcomes.apply(() => this.settle(ref, outcome, trigger, Date.now()));
     if (settled.enqueue) {
       try {
         await this.deps.env.DELIVERY_QUEUE.send(settled.enqueue.ref, { delaySeconds: settled.enqueue.delaySeconds });
@@ -422,8 +428,8 @@ export class Dispatcher {
       if (!batch || batch.leaseUntil > now || s.state === "paused" || s.state === "disabled") continue;
       // A re-send carries its events to the receiver again: it waits for the rate limit too,
       // as a queued retry does. Its lease moves to that time, so the watchdog comes back then.
-      const paced = s.rateLimit ? this.pacer.allowance(s.id, s.rateLimit, now) : undefined;
-      if (paced && !paced.ok) {
+      const paced = this.deps.pacing.allowance(s, now);
+      if (!paced.ok) {
         this.save({ ...s, inFlight: { ...batch, leaseUntil: paced.retryAt } });
         continue;
       }

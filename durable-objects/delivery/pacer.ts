@@ -1,4 +1,5 @@
 import type { RateLimit } from "../../src/contract/subscriber";
+import type { Subscriber } from "./subscriber-store";
 
 /**
  * Per-subscriber `rateLimit` (contract §9): never more than `eventsPerSecond` events a second,
@@ -66,4 +67,24 @@ export class DeliveryPacer {
     this.sent.set(subscriberId, kept);
     return kept;
   }
+}
+
+/** The rate limits as the dispatcher applies them, before every batch, retry and re-send. */
+export interface Pacing {
+  /** How many events `s` may be sent in a batch starting now, or when to ask again. */
+  allowance(s: Pick<Subscriber, "id" | "rateLimit">, now: number): Allowance;
+  /** Notes that a batch of `count` events to `s` started at `now`. */
+  record(s: Pick<Subscriber, "id" | "rateLimit">, count: number, now: number): void;
+}
+
+export const UNLIMITED: Allowance = { ok: true, maxEvents: Number.POSITIVE_INFINITY };
+
+/** Each subscriber's own `rateLimit`, kept by one DeliveryPacer; a subscriber without one passes. */
+export function subscriberPacing(pacer = new DeliveryPacer()): Pacing {
+  return {
+    allowance: (s, now) => (s.rateLimit ? pacer.allowance(s.id, s.rateLimit, now) : UNLIMITED),
+    record: (s, count, now) => {
+      if (s.rateLimit) pacer.record(s.id, count, now);
+    },
+  };
 }
