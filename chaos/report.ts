@@ -64,7 +64,7 @@ export function printSummary(figures: Figures, checks: Check[]): void {
 function figuresMarkdown(f: Figures): string {
   const total = (key: "requests" | "retries" | "duplicates") => f.subscribers.reduce((sum, s) => sum + s[key], 0);
   const lines = [
-    `Run finished ${f.finishedAt} in ${f.durationSeconds} s on ${f.machine} (1-minute load average ${f.loadAverage.toFixed(1)} at the end; the machine was shared).`,
+    `Run finished ${f.finishedAt} in ${f.durationSeconds} s on ${f.machine} (1-minute load average ${f.loadAverage.toFixed(1)} at the end).`,
     "",
     "| figure | value |",
     "|---|---|",
