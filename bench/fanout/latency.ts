@@ -7,7 +7,7 @@ import { signedPosts } from "../lib/signed-request.ts";
 import { LatencyRecorder } from "../lib/stats.ts";
 import { carriesEvent, nextArrival } from "./arrivals.ts";
 import { expectSameIds } from "./deliveries.ts";
-import { BASELINE_PATH, FORWARD_PATH, FORWARD_TO_HEADER } from "./baseline/paths.ts";
+import { BASELINE_PATH, DUTIES_PATH, FORWARD_PATH, FORWARD_TO_HEADER } from "./baseline/paths.ts";
 import { DIRECT_PATH, directPost } from "./direct.ts";
 import type { LocalWorker } from "../lib/local-worker.ts";
 import { checkNewDeliveries, RELAY_PATH, type FanoutGroup } from "./subscribers.ts";
@@ -19,7 +19,7 @@ import { checkNewDeliveries, RELAY_PATH, type FanoutGroup } from "./subscribers.
  * response, so this measures latency, not queueing.
  */
 
-export type LatencyPath = "relay" | "baseline" | "worker-forward" | "direct";
+export type LatencyPath = "relay" | "baseline" | "baseline-with-duties" | "worker-forward" | "direct";
 
 export type LatencyFigures = {
   samples: number;
@@ -84,29 +84,49 @@ export async function measureRelay(run: LatencyRun): Promise<LatencyFigures> {
  * receiver. Its receivers are the group's, registered under the group's name beforehand.
  */
 export async function measureBaseline(run: LatencyRun, baseline: LocalWorker): Promise<LatencyFigures> {
-  return measureThroughWorker(run, baseline, `/groups/${run.group.workspaceId}/events`, {}, BASELINE_PATH);
+  const events = sampleEvents(run);
+  return measureThroughWorker(run, baseline, events, unsignedPosts(events, `/groups/${run.group.workspaceId}/events`), BASELINE_PATH);
+}
+
+/**
+ * Samples through the baseline Worker's path with the contract's duties (`signed-events`):
+ * the relay's signed one-event ingest, with the group's ingress secret, registered beforehand
+ * with a secret per receiver.
+ */
+export async function measureBaselineWithDuties(run: LatencyRun, baseline: LocalWorker): Promise<LatencyFigures> {
+  const events = sampleEvents(run);
+  const requests = await signedPosts({
+    path: `/groups/${run.group.workspaceId}/signed-events`,
+    bodies: events.map((event) => JSON.stringify({ events: [event] })),
+    secret: run.group.ingressSecret,
+  });
+  return measureThroughWorker(run, baseline, events, requests, DUTIES_PATH);
 }
 
 /** Samples of a Worker that POSTs the event to every receiver itself, then answers. */
 export async function measureForward(run: LatencyRun, baseline: LocalWorker): Promise<LatencyFigures> {
   const to = run.group.subscriptions.map((s) => s.receiver.url.href).join(",");
-  return measureThroughWorker(run, baseline, FORWARD_PATH, { [FORWARD_TO_HEADER]: to }, FORWARD_PATH);
+  const events = sampleEvents(run);
+  return measureThroughWorker(run, baseline, events, unsignedPosts(events, FORWARD_PATH, { [FORWARD_TO_HEADER]: to }), FORWARD_PATH);
 }
 
-async function measureThroughWorker(
-  run: LatencyRun,
-  worker: LocalWorker,
-  path: string,
-  headers: Record<string, string>,
-  arrivalPath: string,
-): Promise<LatencyFigures> {
-  const events = sampleEvents(run);
-  const requests: PreparedRequest[] = events.map((event) => ({
+/** One-event ingest bodies for the bench Workers' unsigned paths. */
+const unsignedPosts = (events: readonly EventEnvelope[], path: string, headers: Record<string, string> = {}): PreparedRequest[] =>
+  events.map((event) => ({
     method: "POST",
     path,
     headers: { "content-type": "application/json", ...headers },
     body: Buffer.from(JSON.stringify({ events: [event] })),
   }));
+
+/** Samples of `requests` (one per event) sent to a bench Worker, received at `arrivalPath`. */
+async function measureThroughWorker(
+  run: LatencyRun,
+  worker: LocalWorker,
+  events: readonly EventEnvelope[],
+  requests: readonly PreparedRequest[],
+  arrivalPath: string,
+): Promise<LatencyFigures> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     return await sampleLoop(run, events, async (k, receivedAt) => {

@@ -41,7 +41,9 @@ export async function startReceiver(options: { respond?: (request: ReceivedReque
         body: Buffer.concat(chunks).toString("utf8"),
       };
       received.push(request);
-      res.writeHead(options.respond?.(request) ?? 200, { "content-type": "application/json" }).end("{}");
+      // With its length, as receivers built on Convex HTTP actions, Express's `res.json` or
+      // Hono's `c.json` answer (Node's `writeHead` alone would send it chunked).
+      res.writeHead(options.respond?.(request) ?? 200, { "content-type": "application/json", "content-length": "2" }).end("{}");
       for (const watcher of [...watchers]) watcher();
     });
   });

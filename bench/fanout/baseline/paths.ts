@@ -1,11 +1,16 @@
 /**
  * Routes of the fan-out baseline Worker (see worker.ts), shared with the harness.
  *
- *   PUT  /groups/{group}/receivers   body {"urls": [...]}: where the group's events go
- *   POST /groups/{group}/events      an ingest body: committed, then sent to every receiver
- *   POST /forward                    the Worker itself POSTs the body to every URL in the
- *                                    `x-forward-to` header (comma-separated), then answers
+ *   PUT  /groups/{group}/receivers      body {"urls": [...], "ingressSecret"?: "whsec_…",
+ *                                       "secrets"?: ["whsec_…", …]}: where the group's events
+ *                                       go, and the secrets the duties path checks and signs with
+ *   POST /groups/{group}/events         an ingest body: committed, then sent to every receiver
+ *   POST /groups/{group}/signed-events  the same, with the contract's duties (worker.ts)
+ *   POST /forward                       the Worker itself POSTs the body to every URL in the
+ *                                       `x-forward-to` header (comma-separated), then answers
  */
 export const BASELINE_PATH = "/baseline";
+/** Where the duties path delivers on every receiver. */
+export const DUTIES_PATH = "/baseline-duties";
 export const FORWARD_PATH = "/forward";
 export const FORWARD_TO_HEADER = "x-forward-to";

@@ -1,8 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 
 /** POSTs `body` to `url` and reads the answer whole. */
-export async function post(url: string, body: string): Promise<number> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+export async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
   await res.arrayBuffer();
   return res.status;
 }
@@ -12,7 +12,7 @@ export async function post(url: string, body: string): Promise<number> {
  * Worker invocation. Bench Workers export it and bind to it by service binding.
  */
 export class Sender extends WorkerEntrypoint {
-  async deliver(url: string, body: string): Promise<number> {
-    return post(url, body);
+  async deliver(url: string, body: string, headers?: Record<string, string>): Promise<number> {
+    return post(url, body, headers);
   }
 }

@@ -5,11 +5,18 @@
  * awaiting them; the Worker answers once the commit is done. The DO's output gate holds the
  * calls until the commit is durable, as it does for the relay. What the relay adds on top is
  * its own work: signature check, validation, dedupe, per-subscriber state, signing, outcomes.
+ *
+ * `signed-events` is the same design with the duties the contract gives any relay, and
+ * nothing else: it checks the ingest's Standard Webhooks signature, commits each receiver's
+ * in-flight lease with the event (what lets a delivery be re-sent after a crash), signs each
+ * delivery with that receiver's own secret, and commits each answer as the receiver's new
+ * cursor and one attempt row. No validation, dedupe, retries, stats, logs or alarms.
  * See paths.ts for the routes; `/forward` is the Worker-only reference line.
  */
 import { DurableObject } from "cloudflare:workers";
+import { readWebhookHeaders, signedHeaders, verify, type WebhookHeaders } from "../../../src/signing/standard-webhooks";
 import { post, type Sender } from "./sender";
-import { BASELINE_PATH, FORWARD_PATH, FORWARD_TO_HEADER } from "./paths";
+import { BASELINE_PATH, DUTIES_PATH, FORWARD_PATH, FORWARD_TO_HEADER } from "./paths";
 
 export { Sender } from "./sender";
 
@@ -18,48 +25,106 @@ type Env = {
   SENDER: Service<Sender>;
 };
 
+/** A receiver's base URL and secret, with the URLs of both paths worked out once. */
+type Receiver = { url: string; secret: string; baselineUrl: string; dutiesUrl: string };
+const receiver = (url: string, secret: string): Receiver => ({
+  url,
+  secret,
+  baselineUrl: new URL(BASELINE_PATH, url).href,
+  dutiesUrl: new URL(DUTIES_PATH, url).href,
+});
+type Registration = { urls: string[]; ingressSecret?: string; secrets?: string[] };
+
+/** How long a delivery may stay unanswered before it would be re-sent (not acted on here). */
+const LEASE_MS = 30_000;
+
 export class FanoutGroupLog extends DurableObject<Env> {
-  private receivers: string[];
+  private receivers: Receiver[];
+  private ingressSecret = "";
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS events (version INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, body TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS receivers (url TEXT PRIMARY KEY)`);
-    this.receivers = ctx.storage.sql.exec<{ url: string }>("SELECT url FROM receivers").toArray().map((r) => r.url);
+      CREATE TABLE IF NOT EXISTS receivers (url TEXT PRIMARY KEY, secret TEXT NOT NULL, cursor INTEGER NOT NULL DEFAULT 0, in_flight INTEGER, lease_until INTEGER);
+      CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL, version INTEGER NOT NULL, status INTEGER NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    this.receivers = ctx.storage.sql.exec<{ url: string; secret: string }>("SELECT url, secret FROM receivers").toArray().map((r) => receiver(r.url, r.secret));
+    this.ingressSecret = ctx.storage.sql.exec<{ value: string }>("SELECT value FROM settings WHERE name = 'ingress_secret'").toArray()[0]?.value ?? "";
   }
 
-  async setReceivers(urls: string[]): Promise<void> {
+  async setReceivers(registration: Registration): Promise<void> {
+    const receivers = registration.urls.map((url, i) => receiver(url, registration.secrets?.[i] ?? ""));
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM receivers");
-      for (const url of urls) this.ctx.storage.sql.exec("INSERT INTO receivers (url) VALUES (?)", url);
+      for (const r of receivers) this.ctx.storage.sql.exec("INSERT INTO receivers (url, secret) VALUES (?, ?)", r.url, r.secret);
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO settings (name, value) VALUES ('ingress_secret', ?)", registration.ingressSecret ?? "");
     });
-    this.receivers = urls;
+    this.receivers = receivers;
+    this.ingressSecret = registration.ingressSecret ?? "";
   }
 
   /** Commits the body, then hands it to every receiver's Worker invocation. */
   async ingest(body: string): Promise<number> {
-    const version = this.ctx.storage.sql
-      .exec<{ version: number }>("INSERT INTO events (received_at, body) VALUES (?, ?) RETURNING version", Date.now(), body)
-      .one().version;
-    for (const url of this.receivers) {
-      this.ctx.waitUntil(this.env.SENDER.deliver(url, body).then(() => undefined, (err: unknown) => console.error("delivery failed", String(err))));
+    const version = this.append(body);
+    for (const r of this.receivers) {
+      this.ctx.waitUntil(this.env.SENDER.deliver(r.baselineUrl, body).then(() => undefined, logFailure));
     }
     return version;
   }
+
+  /** `ingest` with the contract's duties (see the top of this file); null when the signature fails. */
+  async ingestSigned(body: string, headers: Partial<WebhookHeaders>): Promise<number | null> {
+    const verified = await verify({ headers, body, secrets: [this.ingressSecret] });
+    if (!verified.ok) return null;
+    const now = Date.now();
+    const version = this.ctx.storage.transactionSync(() => {
+      const appended = this.append(body);
+      this.ctx.storage.sql.exec("UPDATE receivers SET in_flight = ?, lease_until = ?", appended, now + LEASE_MS);
+      return appended;
+    });
+    for (const r of this.receivers) this.ctx.waitUntil(this.deliverSigned(r, version, body).catch(logFailure));
+    return version;
+  }
+
+  private append(body: string): number {
+    return this.ctx.storage.sql
+      .exec<{ version: number }>("INSERT INTO events (received_at, body) VALUES (?, ?) RETURNING version", Date.now(), body)
+      .one().version;
+  }
+
+  private async deliverSigned(r: Receiver, version: number, body: string): Promise<void> {
+    const headers = await signedHeaders({ id: `msg_${version}`, timestampSeconds: Math.floor(Date.now() / 1000), body, secrets: [r.secret] });
+    const status = await this.env.SENDER.deliver(r.dutiesUrl, body, { ...headers });
+    const at = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec("INSERT INTO attempts (url, version, status, at) VALUES (?, ?, ?, ?)", r.url, version, status, at);
+      if (status >= 200 && status < 300) {
+        this.ctx.storage.sql.exec("UPDATE receivers SET cursor = ?, in_flight = NULL, lease_until = NULL WHERE url = ? AND in_flight = ?", version, r.url, version);
+      }
+    });
+  }
+}
+
+function logFailure(err: unknown): void {
+  console.error("delivery failed", String(err));
 }
 
 export default {
   async fetch(request, env) {
     const path = new URL(request.url).pathname;
-    const group = path.match(/^\/groups\/([^/]+)\/(receivers|events)$/);
-    if (group && request.method === "PUT" && group[2] === "receivers") {
-      const { urls } = (await request.json()) as { urls: string[] };
-      await env.GROUPS.get(env.GROUPS.idFromName(group[1]!)).setReceivers(urls.map((u) => new URL(BASELINE_PATH, u).href));
+    const group = path.match(/^\/groups\/([^/]+)\/(receivers|events|signed-events)$/);
+    const stub = group ? env.GROUPS.get(env.GROUPS.idFromName(group[1]!)) : undefined;
+    if (stub && request.method === "PUT" && group![2] === "receivers") {
+      const registration = (await request.json()) as Registration;
+      await stub.setReceivers(registration);
       return new Response(null, { status: 204 });
     }
-    if (group && request.method === "POST" && group[2] === "events") {
-      const version = await env.GROUPS.get(env.GROUPS.idFromName(group[1]!)).ingest(await request.text());
-      return Response.json({ head: version });
+    if (stub && request.method === "POST" && group![2] === "events") {
+      return Response.json({ head: await stub.ingest(await request.text()) });
+    }
+    if (stub && request.method === "POST" && group![2] === "signed-events") {
+      const version = await stub.ingestSigned(await request.text(), readWebhookHeaders(request.headers));
+      return version === null ? Response.json({ error: "invalid_signature" }, { status: 401 }) : Response.json({ head: version });
     }
     if (path === FORWARD_PATH && request.method === "POST") {
       const body = await request.text();
