@@ -51,18 +51,20 @@ const TARGET_ATTEMPT_LOG_SHARE = 0.9;
 const rateLimitCostIsMeasurable = (perRoundShares: readonly number[]) => perRoundShares.every((share) => share < 1);
 const HERE = import.meta.dirname;
 
-type Scenario = { name: string; subscribers: number; samples: number; warmupSamples: number };
+type Scenario = { name: string; subscribers: number; samples: number; warmupSamples: number; idleMs: number };
 
 // 4 rounds of 60 samples: 240 samples per configuration and path (×N receipts), enough for a
-// p99. Sized so the latency part (five paths) takes about 3 minutes here; each run is also time-bounded.
+// p99. Sized so the latency part (five paths) takes about 6 minutes here; each run is also
+// time-bounded. `idleMs` is the pause before each sample (latency.ts): at 100 subscribers the
+// previous event's answers and outcomes take longer to settle.
 const SCENARIOS: readonly Scenario[] = [
-  { name: "1 subscriber", subscribers: 1, samples: 60, warmupSamples: 20 },
-  { name: "10 subscribers", subscribers: 10, samples: 60, warmupSamples: 10 },
-  { name: "100 subscribers", subscribers: 100, samples: 60, warmupSamples: 5 },
+  { name: "1 subscriber", subscribers: 1, samples: 60, warmupSamples: 20, idleMs: 20 },
+  { name: "10 subscribers", subscribers: 10, samples: 60, warmupSamples: 10, idleMs: 20 },
+  { name: "100 subscribers", subscribers: 100, samples: 60, warmupSamples: 5, idleMs: 100 },
 ];
 const PATHS: readonly LatencyPath[] = ["relay", "baseline", "baseline-with-duties", "worker-forward", "direct"];
 const ROUNDS = 4;
-const MAX_RUN_MS = 20_000;
+const MAX_RUN_MS = 30_000;
 const DRAIN_EVENTS = 20_000;
 const DRAIN_ROUNDS = 5;
 /**
@@ -153,6 +155,7 @@ async function run(): Promise<BenchmarkOutcome> {
           samples: warmup ? scenario.warmupSamples : scenario.samples,
           idPrefix: `${session}-r${round}-${target}`,
           maxRunMs: MAX_RUN_MS,
+          idleMs: scenario.idleMs,
         };
         const figures =
           target === "relay"

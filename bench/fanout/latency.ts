@@ -15,8 +15,11 @@ import { checkNewDeliveries, RELAY_PATH, type FanoutGroup } from "./subscribers.
 /**
  * End-to-end latency of one event reaching N receivers, one event at a time: each sample
  * starts when the client starts its request and ends, per receiver, when that receiver has
- * read the event. The next sample starts once every receiver has it and the client has its
- * response, so this measures latency, not queueing.
+ * read the event. The next sample starts once every receiver has it, the client has its
+ * response, and then `idleMs` have passed, so this measures latency, not queueing: a Worker
+ * still has work after both (reading each receiver's answer; the relay also commits each
+ * outcome, its attempt row, stats and log line), and without the pause the next event would
+ * wait behind it.
  */
 
 export type LatencyPath = "relay" | "baseline" | "baseline-with-duties" | "worker-forward" | "direct";
@@ -42,6 +45,8 @@ export type LatencyRun = {
   samples: number;
   idPrefix: string;
   maxRunMs: number;
+  /** The pause before each sample, long enough for the previous one's work to end. */
+  idleMs: number;
 };
 
 /** One event in flight at most this long; past it the relay has lost it, and the run fails. */
@@ -195,6 +200,7 @@ export async function sampleLoop(
       figures.timedOut = true;
       break;
     }
+    await sleep(run.idleMs);
     const matches = carriesEvent(path, events[k]!.id);
     const receivedAt = Promise.all(
       run.group.subscriptions.map((s) => nextArrival(s.receiver, matches, ARRIVAL_TIMEOUT_MS)),
@@ -214,6 +220,8 @@ export async function sampleLoop(
   }
   return figures;
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function expectOk(response: Promise<{ code: number; body: string }>): Promise<void> {
   const { code, body } = await response;

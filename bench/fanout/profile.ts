@@ -25,6 +25,8 @@ type Target = "direct" | FanoutHop | "ingest" | "relay";
 const TARGETS: readonly Target[] = ["direct", ...FANOUT_HOPS, "ingest", "relay"];
 const HOP_PATH = "/hop";
 const SAMPLES = 100;
+/** The pause before each sample (see latency.ts), as in the fan-out benchmark at 1 subscriber. */
+const IDLE_MS = 20;
 const ROUNDS = 3;
 
 type Figures = { response: LatencySummary; receipt: LatencySummary | undefined; perRoundReceiptP50: number };
@@ -51,7 +53,7 @@ async function run(): Promise<BenchmarkOutcome> {
     const measured = await runInterleaved(
       { targets: TARGETS, scenarios: [SAMPLES], warmupRounds: 1, rounds: ROUNDS },
       async ({ target, round, warmup }) => {
-        const latencyRun: LatencyRun = { relay, group, directSecrets, samples: warmup ? 30 : SAMPLES, idPrefix: `${session}-r${round}-${target}`, maxRunMs: 20_000 };
+        const latencyRun: LatencyRun = { relay, group, directSecrets, samples: warmup ? 30 : SAMPLES, idPrefix: `${session}-r${round}-${target}`, maxRunMs: 20_000, idleMs: IDLE_MS };
         let response: LatencyRecorder;
         let receipt: LatencyRecorder | undefined;
         if (target === "direct" || target === "relay") {
