@@ -1,4 +1,5 @@
 import { Agent } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { EventEnvelope } from "../../src/contract/event.ts";
 import { sampleEvent } from "../lib/events.ts";
 import { sendPrepared, type PreparedRequest } from "../lib/load.ts";
@@ -55,12 +56,15 @@ const ARRIVAL_TIMEOUT_MS = 15_000;
 export const sampleEvents = (run: LatencyRun): EventEnvelope[] =>
   Array.from({ length: run.samples }, (_, k) => sampleEvent(`${run.idPrefix}_${k}`, k));
 
+/** The ingest body that carries one sample's event, on every path that takes an ingest body. */
+export const oneEventBody = (event: EventEnvelope): string => JSON.stringify({ events: [event] });
+
 /** Samples through the relay: a signed one-event ingest, delivered to every subscriber. */
 export async function measureRelay(run: LatencyRun): Promise<LatencyFigures> {
   const events = sampleEvents(run);
   const requests = await signedPosts({
     path: `/v1/workspaces/${run.group.workspaceId}/events`,
-    bodies: events.map((event) => JSON.stringify({ events: [event] })),
+    bodies: events.map(oneEventBody),
     secret: run.group.ingressSecret,
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -102,7 +106,7 @@ export async function measureBaselineWithDuties(run: LatencyRun, baseline: Local
   const events = sampleEvents(run);
   const requests = await signedPosts({
     path: `/groups/${run.group.workspaceId}/signed-events`,
-    bodies: events.map((event) => JSON.stringify({ events: [event] })),
+    bodies: events.map(oneEventBody),
     secret: run.group.ingressSecret,
   });
   return measureThroughWorker(run, baseline, events, requests, DUTIES_PATH);
@@ -121,7 +125,7 @@ const unsignedPosts = (events: readonly EventEnvelope[], path: string, headers: 
     method: "POST",
     path,
     headers: { "content-type": "application/json", ...headers },
-    body: Buffer.from(JSON.stringify({ events: [event] })),
+    body: Buffer.from(oneEventBody(event)),
   }));
 
 /** Samples of `requests` (one per event) sent to a bench Worker, received at `arrivalPath`. */
@@ -220,8 +224,6 @@ export async function sampleLoop(
   }
   return figures;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function expectOk(response: Promise<{ code: number; body: string }>): Promise<void> {
   const { code, body } = await response;

@@ -9,7 +9,7 @@ import { signedPosts } from "../lib/signed-request.ts";
 import { runInterleaved } from "../lib/rounds.ts";
 import { LatencyRecorder, median, type LatencySummary } from "../lib/stats.ts";
 import { directPost, receiverSecrets } from "./direct.ts";
-import { expectOk, measureDirect, measureRelay, sampleEvents, sampleLoop, type LatencyFigures, type LatencyRun } from "./latency.ts";
+import { expectOk, measureDirect, measureRelay, oneEventBody, sampleEvents, sampleLoop, type LatencyFigures, type LatencyRun } from "./latency.ts";
 import { closeGroups, createFanoutGroup } from "./subscribers.ts";
 import { FANOUT_HOPS, FORWARD_TO_HEADER, type FanoutHop } from "./variants/steps.ts";
 
@@ -62,7 +62,7 @@ async function run(): Promise<BenchmarkOutcome> {
         } else if (target === "ingest") {
           const requests = await signedPosts({
             path: `/v1/workspaces/${quiet}/events`,
-            bodies: sampleEvents(latencyRun).map((event) => JSON.stringify({ events: [event] })),
+            bodies: sampleEvents(latencyRun).map(oneEventBody),
             secret: quietSecret,
           });
           response = await responseTimes(relay.worker.url, requests);

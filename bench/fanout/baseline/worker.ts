@@ -94,7 +94,7 @@ export class FanoutGroupLog extends DurableObject<Env> {
 
   private async deliverSigned(r: Receiver, version: number, body: string): Promise<void> {
     const headers = await signedHeaders({ id: `msg_${version}`, timestampSeconds: Math.floor(Date.now() / 1000), body, secrets: [r.secret] });
-    const status = await this.env.SENDER.deliver(r.dutiesUrl, body, { ...headers });
+    const status = await this.env.SENDER.deliver(r.dutiesUrl, body, headers);
     const at = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("INSERT INTO attempts (url, version, status, at) VALUES (?, ?, ?, ?)", r.url, version, status, at);
