@@ -251,6 +251,7 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       const result = appendEvents(this.sql, prepared.batch, before, now);
       if (result.appended > 0) writeLogCounters(this.sql, result.counters);
       this.stats.ingested(now, { appended: result.appended, duplicates: result.results.length - result.appended });
+      this.stats.flush();
       return result;
     });
     this.meta = { ...before, ...appended.counters };
@@ -516,6 +517,10 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       },
       acknowledged: (subscriberId, events, ackAt, from) => this.stats.acknowledged(subscriberId, events, ackAt, from),
       deadLettered: (_subscriberId, events, now) => this.stats.deadLettered(now, events),
+      // Only the stats hold writes back; the attempt log's rows are one per attempt anyway.
+      mark: () => this.stats.mark(),
+      rollBackTo: (mark) => this.stats.rollBackTo(mark),
+      flush: () => this.stats.flush(),
     };
   }
 

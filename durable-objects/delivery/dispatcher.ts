@@ -90,7 +90,7 @@ export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {
     this.policy = retryPolicy(deps.env);
     this.deadLetters = new DeadLetters(deps.sql);
-    this.outcomes = new OutcomeBatcher(deps.storage, OUTCOME_HOLD_MS);
+    this.outcomes = new OutcomeBatcher(deps.storage, OUTCOME_HOLD_MS, deps.observer);
   }
 
   // ─── Starting batches ──────────────────────────────────────────────────────────────
@@ -501,7 +501,7 @@ export class Dispatcher {
     const built = await this.buildRequest(s, batch, undefined, Date.now());
     if (!built) return;
     const outcome = await this.deliverThroughWorker(built.request);
-    this.deps.storage.transactionSync(() => {
+    await this.outcomes.apply(() => {
       // The subscriber (and with it the dead letter) may have been deleted meanwhile.
       if (!this.deps.store.get(s.id)) return;
       this.deps.observer.attemptFinished(

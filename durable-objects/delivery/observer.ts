@@ -1,5 +1,6 @@
 import type { AttemptTrigger } from "../../src/contract/attempts";
 import type { DeliveryOutcome } from "../../src/contract/delivery-messages";
+import type { DeferredWrites } from "../deferred-writes";
 
 /** An event of a batch: its version and its commit time. */
 export type BatchEvent = { version: number; receivedAt: number };
@@ -18,11 +19,12 @@ export type FinishedAttempt = {
 
 /**
  * What the dispatcher tells the rest of the workspace about delivery: the attempt log and the
- * stats today, alerts and auto-disable later. Every call is made inside the transaction that
- * applies the outcome, so an observer adds statements to that write, never a write of its own,
- * and must not await.
+ * stats. Every call is made inside the transaction that applies the outcome, so an observer
+ * adds statements to that write, never a write of its own, and must not await. It may hold
+ * changes back (DeferredWrites): the dispatcher's OutcomeBatcher has them written once per
+ * transaction, and taken back with an outcome whose savepoint is undone.
  */
-export type DeliveryObserver = {
+export type DeliveryObserver = DeferredWrites & {
   /** Every attempt that reached an outcome, applied or stale. */
   attemptFinished(attempt: FinishedAttempt, now: number): void;
   /**

@@ -1,3 +1,5 @@
+import type { DeferredWrites } from "../deferred-writes";
+
 type Pending = { apply: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void };
 
 /**
@@ -16,6 +18,10 @@ type Pending = { apply: () => unknown; resolve: (value: unknown) => void; reject
  * with nothing else out (a lone subscriber, a catch-up drain, the last of a fan-out) is
  * applied at once: a subscriber's next batch is never held back for nothing.
  *
+ * Writes that every outcome makes to the same row (the stats) are deferred to one write per
+ * transaction: `deferred` is told where each outcome starts, takes back the changes of one
+ * whose savepoint was undone, and writes the rest just before the commit.
+ *
  * Holding an outcome in memory is safe: until it is applied, its batch keeps its lease, so if
  * the object dies first, the watchdog re-sends the batch (at least once, as for any attempt
  * whose outcome was lost).
@@ -28,6 +34,7 @@ export class OutcomeBatcher {
   constructor(
     private readonly storage: Pick<DurableObjectStorage, "transactionSync">,
     private readonly maxHoldMs: number,
+    private readonly deferred: DeferredWrites,
   ) {}
 
   /**
@@ -58,25 +65,38 @@ export class OutcomeBatcher {
     this.holdTimer = undefined;
     const batch = this.pending;
     this.pending = [];
+    const deferred = this.deferred;
     if (batch.length === 1) {
       // Alone, its own transaction is all the undo it needs.
       const [only] = batch as [Pending];
+      const mark = deferred.mark();
       try {
-        only.resolve(this.storage.transactionSync(only.apply));
+        only.resolve(
+          this.storage.transactionSync(() => {
+            const value = only.apply();
+            deferred.flush();
+            return value;
+          }),
+        );
       } catch (err) {
+        deferred.rollBackTo(mark);
         only.reject(err);
       }
       return;
     }
-    const results = this.storage.transactionSync(() =>
-      batch.map(({ apply }) => {
+    const results = this.storage.transactionSync(() => {
+      const applied = batch.map(({ apply }) => {
+        const mark = deferred.mark();
         try {
           return { ok: true as const, value: this.storage.transactionSync(apply) };
         } catch (err) {
+          deferred.rollBackTo(mark);
           return { ok: false as const, err };
         }
-      }),
-    );
+      });
+      deferred.flush();
+      return applied;
+    });
     results.forEach((result, i) => (result.ok ? batch[i]!.resolve(result.value) : batch[i]!.reject(result.err)));
   }
 }

@@ -1,5 +1,6 @@
 import { STATS_WINDOWS, type StatsBucket, type StatsWindow, type WorkspaceStats } from "../../src/contract/stats";
 import type { Sql } from "../sql";
+import type { DeferredWrites } from "../deferred-writes";
 import { addLatency, mergeInto, percentile, type LatencyBins } from "./latency-histogram";
 
 const MINUTE_MS = 60_000;
@@ -53,14 +54,22 @@ function fromRow(row: MinuteRow): Minute {
 /** An acknowledged event: its version and when it was committed. */
 export type AckedEvent = { version: number; receivedAt: number };
 
+/** A change held until the next flush, and how to take back what it did in memory. */
+type HeldChange = { at: number; change?: (m: Minute) => void; undo?: () => void };
+
 /**
- * Counters of one workspace in one-minute buckets, written by the writes that happen anyway
- * (the ingest commit, the transaction applying a delivery outcome): each update is one
- * statement that replaces the minute's row from an in-memory copy, since this object is the
- * row's only writer. Latency percentiles come from a log-scale histogram per minute, never
- * from stored samples. Minutes older than the longest window are deleted as the clock moves on.
+ * Counters of one workspace in one-minute buckets. Latency percentiles come from a log-scale
+ * histogram per minute, never from stored samples. Minutes older than the longest window are
+ * deleted as the clock moves on.
+ *
+ * Changes are held in memory until `flush`, which the owner of the transaction they belong to
+ * calls before it commits (the ingest, the OutcomeBatcher): a fan-out's outcomes all change
+ * the same minute's row, so they rewrite it once per commit rather than once per outcome.
+ * This object is the row's only writer, so a flush replaces the row from the in-memory copy
+ * of the newest minute, which changes only once the write has been made. An outcome undone
+ * by its savepoint takes its held changes back (`rollBackTo`), so memory and storage agree.
  */
-export class WorkspaceStatsLog {
+export class WorkspaceStatsLog implements DeferredWrites {
   /** The minute row written last, as stored. */
   private current: Minute | undefined;
   /**
@@ -69,13 +78,14 @@ export class WorkspaceStatsLog {
    * acknowledgement. Starts at the cursor a subscriber's first settled batch started from.
    */
   private readonly ackedThrough = new Map<string, number>();
+  private held: HeldChange[] = [];
 
   constructor(private readonly sql: Sql) {}
 
-  /** Events committed by one ingest request. Call inside the ingest's `transactionSync`. */
+  /** Events committed by one ingest request. */
   ingested(now: number, counts: { appended: number; duplicates: number }): void {
     if (counts.appended === 0 && counts.duplicates === 0) return;
-    this.update(now, (m) => {
+    this.hold(now, (m) => {
       m.ingested += counts.appended;
       m.duplicates += counts.duplicates;
     });
@@ -87,26 +97,32 @@ export class WorkspaceStatsLog {
    * an out-of-band redelivery (dead-lettered events were never acknowledged).
    */
   acknowledged(subscriberId: string, events: readonly AckedEvent[], ackAt: number, from: { cursor: number } | "dead-letter"): void {
-    const mark = from === "dead-letter" ? -1 : Math.max(this.ackedThrough.get(subscriberId) ?? from.cursor, from.cursor);
-    const firsts = from === "dead-letter" ? events : events.filter((e) => e.version > mark);
+    const before = this.ackedThrough.get(subscriberId);
+    const highWater = from === "dead-letter" ? -1 : Math.max(before ?? from.cursor, from.cursor);
+    const firsts = from === "dead-letter" ? events : events.filter((e) => e.version > highWater);
+    let undo: (() => void) | undefined;
     if (from !== "dead-letter" && events.length > 0) {
-      this.ackedThrough.set(subscriberId, Math.max(mark, events.at(-1)!.version));
+      this.ackedThrough.set(subscriberId, Math.max(highWater, events.at(-1)!.version));
+      undo = () => (before === undefined ? this.ackedThrough.delete(subscriberId) : this.ackedThrough.set(subscriberId, before));
     }
-    if (firsts.length === 0) return;
-    this.update(ackAt, (m) => {
-      m.delivered += firsts.length;
-      for (const e of firsts) addLatency(m.latency, ackAt - e.receivedAt);
-    });
+    const change =
+      firsts.length === 0
+        ? undefined // a replay: nothing to count, but the high-water mark may have moved
+        : (m: Minute) => {
+            m.delivered += firsts.length;
+            for (const e of firsts) addLatency(m.latency, ackAt - e.receivedAt);
+          };
+    if (change || undo) this.hold(ackAt, change, undo);
   }
 
   failedAttempt(at: number): void {
-    this.update(at, (m) => {
+    this.hold(at, (m) => {
       m.failedAttempts += 1;
     });
   }
 
   deadLettered(now: number, events: number): void {
-    this.update(now, (m) => {
+    this.hold(now, (m) => {
       m.deadLettered += events;
     });
   }
@@ -119,10 +135,50 @@ export class WorkspaceStatsLog {
   forget(): void {
     this.current = undefined;
     this.ackedThrough.clear();
+    this.held = [];
   }
 
-  private update(at: number, change: (m: Minute) => void): void {
-    const minute = minuteOf(at);
+  private hold(at: number, change?: (m: Minute) => void, undo?: () => void): void {
+    this.held.push({ at, change, undo });
+  }
+
+  /** Where the changes held from now on start. */
+  mark(): number {
+    return this.held.length;
+  }
+
+  /** Takes back every change held since `mark`: the write they belonged to was undone. */
+  rollBackTo(mark: number): void {
+    for (let i = this.held.length - 1; i >= mark; i--) this.held[i]!.undo?.();
+    this.held.length = Math.min(mark, this.held.length);
+  }
+
+  /**
+   * Writes the held changes: one statement per minute they touch (one, but at a minute's
+   * turn). Call inside the transaction they belong to. Never throws: counters a failing write
+   * could not keep are dropped and logged, rather than undoing the deliveries they count.
+   */
+  flush(): void {
+    const held = this.held;
+    this.held = [];
+    const byMinute = new Map<number, ((m: Minute) => void)[]>();
+    for (const { at, change } of held) {
+      if (!change) continue;
+      const minute = minuteOf(at);
+      const changes = byMinute.get(minute);
+      if (changes) changes.push(change);
+      else byMinute.set(minute, [change]);
+    }
+    for (const [minute, changes] of byMinute) {
+      try {
+        this.write(minute, changes);
+      } catch (err) {
+        console.error("could not write the workspace stats", err instanceof Error ? err.message : String(err));
+      }
+    }
+  }
+
+  private write(minute: number, changes: readonly ((m: Minute) => void)[]): void {
     let stored = this.current;
     if (!stored || stored.at !== minute) {
       const row = this.sql.one<MinuteRow>`SELECT * FROM stats_minutes WHERE at = ${minute}`;
@@ -132,7 +188,7 @@ export class WorkspaceStatsLog {
     }
     // Changed on a copy: if the write throws, memory still says what storage holds.
     const m: Minute = { ...stored, latency: { ...stored.latency } };
-    change(m);
+    for (const change of changes) change(m);
     this.sql`INSERT OR REPLACE INTO stats_minutes (at, ingested, duplicates, delivered, failed_attempts, dead_lettered, latency_bins)
       VALUES (${m.at}, ${m.ingested}, ${m.duplicates}, ${m.delivered}, ${m.failedAttempts}, ${m.deadLettered}, ${JSON.stringify(m.latency)})`;
     // Keep the newest minute in memory; a late write to an older minute does not displace it.

@@ -1,10 +1,12 @@
 /**
  * The OutcomeBatcher over a workspace Durable Object's real SQLite: outcomes that come back
  * while other attempts are out wait and share one commit; a lone outcome is applied at once;
- * a held outcome is never held past the hold time; a failing outcome undoes only itself.
+ * a held outcome is never held past the hold time; a failing outcome undoes only itself;
+ * deferred writes are made once per commit, without those of an outcome that failed.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { DeferredWrites } from "../../durable-objects/deferred-writes";
 import { OutcomeBatcher } from "../../durable-objects/delivery/outcome-batcher";
 import { createWorkspace, sleep, workspaceStub } from "./helpers";
 
@@ -15,8 +17,37 @@ function attemptOut() {
   return { returned, comeBack };
 }
 
+/**
+ * `count` attempts out at once that come back one after another; as each comes back, its
+ * outcome `outcome(i)` is given to the batcher, then `afterApply(i)` looks at the state.
+ */
+async function attemptsComingBack<T>(
+  batcher: OutcomeBatcher,
+  count: number,
+  outcome: (i: number) => T,
+  afterApply: (i: number) => void = () => undefined,
+): Promise<Promise<T>[]> {
+  const attempts = Array.from({ length: count }, attemptOut);
+  const tracked = attempts.map((a) => batcher.track(a.returned));
+  const applied: Promise<T>[] = [];
+  for (const [i, attempt] of attempts.entries()) {
+    attempt.comeBack();
+    await tracked[i];
+    applied.push(batcher.apply(() => outcome(i)));
+    afterApply(i);
+  }
+  return applied;
+}
+
+/**
+ * Deferred writes as the stats make them: changes held in memory, written as one row per
+ * flush (its key lists the changes it carries).
+ */
+type Deferred = DeferredWrites & { hold: (change: string) => void };
+
 type Harness = {
-  batcher: (maxHoldMs: number) => OutcomeBatcher;
+  batcher: (maxHoldMs: number, deferred?: Deferred) => OutcomeBatcher;
+  deferred: () => Deferred;
   /** A write an outcome makes. */
   write: (key: string) => void;
   written: () => string[];
@@ -28,6 +59,19 @@ async function inDurableObject(test: (h: Harness) => Promise<void>): Promise<voi
   const { workspaceId } = await createWorkspace();
   await runInDurableObject(workspaceStub(workspaceId), async (_instance, state) => {
     state.storage.sql.exec("CREATE TABLE outcome_test (key TEXT PRIMARY KEY)");
+    const write = (key: string) => void state.storage.sql.exec("INSERT INTO outcome_test (key) VALUES (?)", key);
+    const deferred = (): Deferred => {
+      let held: string[] = [];
+      return {
+        hold: (change) => void held.push(change),
+        mark: () => held.length,
+        rollBackTo: (mark) => void (held.length = mark),
+        flush: () => {
+          if (held.length > 0) write(`flush:${held.join("+")}`);
+          held = [];
+        },
+      };
+    };
     let depth = 0;
     let commits = 0;
     const storage = {
@@ -42,8 +86,9 @@ async function inDurableObject(test: (h: Harness) => Promise<void>): Promise<voi
       },
     };
     await test({
-      batcher: (maxHoldMs) => new OutcomeBatcher(storage, maxHoldMs),
-      write: (key) => void state.storage.sql.exec("INSERT INTO outcome_test (key) VALUES (?)", key),
+      batcher: (maxHoldMs, writes = deferred()) => new OutcomeBatcher(storage, maxHoldMs, writes),
+      deferred,
+      write,
       written: () =>
         state.storage.sql
           .exec<{ key: string }>("SELECT key FROM outcome_test ORDER BY key")
@@ -75,22 +120,16 @@ describe("the outcome batcher", () => {
 
   it("holds outcomes while attempts are out, then applies them all in one commit", async () => {
     await inDurableObject(async (h) => {
-      const batcher = h.batcher(10_000);
-      const attempts = [attemptOut(), attemptOut(), attemptOut()];
-      const tracked = attempts.map((a) => batcher.track(a.returned));
-      const applied: Promise<string>[] = [];
-      for (const [i, attempt] of attempts.entries()) {
-        attempt.comeBack();
-        await tracked[i];
-        applied.push(
-          batcher.apply(() => {
-            h.write(`o${i}`);
-            return `o${i}`;
-          }),
-        );
+      const applied = await attemptsComingBack(
+        h.batcher(10_000),
+        3,
+        (i) => {
+          h.write(`o${i}`);
+          return `o${i}`;
+        },
         // Until the last attempt is back, the outcomes wait in memory.
-        expect(h.written()).toEqual(i < attempts.length - 1 ? [] : ["o0", "o1", "o2"]);
-      }
+        (i) => expect(h.written()).toEqual(i < 2 ? [] : ["o0", "o1", "o2"]),
+      );
       await expect(Promise.all(applied)).resolves.toEqual(["o0", "o1", "o2"]);
       expect(h.commits()).toBe(1);
     });
@@ -146,6 +185,37 @@ describe("the outcome batcher", () => {
       await expect(Promise.all([good, after])).resolves.toBeDefined();
       expect(h.written()).toEqual(["after", "good"]);
       expect(h.commits()).toBe(1);
+    });
+  });
+
+  it("makes the deferred writes of a batch once, in its commit, without those of an outcome that failed", async () => {
+    await inDurableObject(async (h) => {
+      const deferred = h.deferred();
+      const applied = await attemptsComingBack(h.batcher(10_000, deferred), 3, (i) => {
+        h.write(`o${i}`);
+        deferred.hold(`c${i}`);
+        if (i === 1) throw new Error("the outcome could not be applied");
+      });
+      const settled = await Promise.allSettled(applied);
+      expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      // One row for the whole batch, carrying the changes of the outcomes that were applied.
+      expect(h.written()).toEqual(["flush:c0+c2", "o0", "o2"]);
+      expect(h.commits()).toBe(1);
+    });
+  });
+
+  it("takes back the deferred changes of a lone outcome that fails", async () => {
+    await inDurableObject(async (h) => {
+      const deferred = h.deferred();
+      const batcher = h.batcher(10_000, deferred);
+      await expect(
+        batcher.apply(() => {
+          deferred.hold("lost");
+          throw new Error("the outcome could not be applied");
+        }),
+      ).rejects.toThrow("the outcome could not be applied");
+      await batcher.apply(() => deferred.hold("kept"));
+      expect(h.written()).toEqual(["flush:kept"]);
     });
   });
 });
