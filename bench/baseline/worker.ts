@@ -8,17 +8,27 @@
  * It writes a whole batch in one INSERT over a JSON array, the fastest way to append to
  * Durable Object SQLite (each statement has a fixed cost that dwarfs the per-row work), so
  * the comparison is against the strongest minimal append, not a naive one.
+ *
+ * `IndexedBaselineLog`, under `/indexed/…`, is the same append into a log that also has the
+ * relay's event-search indexes (contract §8 asks that a filtered page cost time in proportion
+ * to the page, so every log of the relay's design carries them). It measures what the indexes
+ * cost an append apart from the relay's own work.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { EventEnvelope } from "../../src/contract/event";
+import { INDEXED_PREFIX } from "./paths";
 
-type Env = { LOG: DurableObjectNamespace<BaselineLog> };
+type Env = { LOG: DurableObjectNamespace<BaselineLog>; INDEXED_LOG: DurableObjectNamespace<IndexedBaselineLog> };
 
 export class BaselineLog extends DurableObject<Env> {
+  /** Whether the log also has the relay's search indexes (set by `IndexedBaselineLog`). */
+  static readonly searchIndexes: boolean = false;
   private head: number;
+  private readonly indexed: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.indexed = (new.target as typeof BaselineLog).searchIndexes;
     // The relay's log table, column for column. Spelled out rather than taken from the
     // relay's migrations, so the baseline stays the same while the relay's schema evolves.
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS events (
@@ -28,8 +38,14 @@ export class BaselineLog extends DurableObject<Env> {
       entity_kind TEXT NOT NULL,
       event_type TEXT NOT NULL,
       origin TEXT NOT NULL,
-      body TEXT NOT NULL
+      body TEXT NOT NULL${this.indexed ? ",\n      entity_id TEXT" : ""}
     )`);
+    if (this.indexed) {
+      // As the relay's log/0003-search-indexes: one index per filter column.
+      for (const column of ["entity_id", "entity_kind", "event_type", "origin"]) {
+        ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS events_by_${column} ON events (${column})`);
+      }
+    }
     const row = ctx.storage.sql.exec<{ head: number | null }>("SELECT max(version) AS head FROM events").one();
     this.head = row.head ?? 0;
   }
@@ -45,10 +61,14 @@ export class BaselineLog extends DurableObject<Env> {
       event.eventType,
       event.source.origin,
       JSON.stringify(event),
+      ...(this.indexed ? [event.entityId] : []),
     ]);
     this.ctx.storage.sql.exec(
-      `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
-       SELECT value->>0, value->>1, ?, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`,
+      this.indexed
+        ? `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body, entity_id)
+           SELECT value->>0, value->>1, ?, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each(?)`
+        : `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
+           SELECT value->>0, value->>1, ?, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`,
       receivedAt,
       JSON.stringify(rows),
     );
@@ -60,16 +80,23 @@ export class BaselineLog extends DurableObject<Env> {
   }
 }
 
-const WORKSPACE_PATH = /^\/v1\/workspaces\/([A-Za-z0-9_-]{1,64})(\/events)?$/;
+/** The log with the relay's search indexes. */
+export class IndexedBaselineLog extends BaselineLog {
+  static override readonly searchIndexes = true;
+}
+
+const WORKSPACE_PATH = new RegExp(`^(${INDEXED_PREFIX})?/v1/workspaces/([A-Za-z0-9_-]{1,64})(/events)?$`);
 
 export default {
   async fetch(request, env) {
     const match = WORKSPACE_PATH.exec(new URL(request.url).pathname);
     if (!match) return new Response("not found", { status: 404 });
-    const log = env.LOG.get(env.LOG.idFromName(match[1]!));
-    if (match[2] && request.method === "POST") return Response.json(await log.append(await request.text()));
+    const [, indexed, logId, events] = match;
+    const namespace = indexed ? env.INDEXED_LOG : env.LOG;
+    const log = namespace.get(namespace.idFromName(logId!));
+    if (events && request.method === "POST") return Response.json(await log.append(await request.text()));
     // Reading the count also creates the object and its table, so a benchmark can warm it up.
-    if (!match[2] && request.method === "GET") return Response.json({ eventCount: await log.eventCount() });
+    if (!events && request.method === "GET") return Response.json({ eventCount: await log.eventCount() });
     return new Response("method not allowed", { status: 405 });
   },
 } satisfies ExportedHandler<Env>;

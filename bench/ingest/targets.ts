@@ -4,6 +4,7 @@ import type { PreparedRequest } from "../lib/load.ts";
 import { startLocalWorker, type LocalWorker } from "../lib/local-worker.ts";
 import { startLocalRelay } from "../lib/local-relay.ts";
 import { signedPosts } from "../lib/signed-request.ts";
+import { INDEXED_PREFIX } from "../baseline/paths.ts";
 import { INGEST_STEPS } from "./variants/steps.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -71,10 +72,20 @@ function benchWorkerTarget(name: string, worker: LocalWorker, prefix: string, se
   };
 }
 
-/** The minimal Worker of `bench/baseline/`; it ignores the signatures it is sent. */
+/**
+ * The minimal Worker of `bench/baseline/`, which ignores the signatures it is sent: its plain
+ * log, and the same log with the relay's search indexes.
+ */
 export async function startBaseline(): Promise<StartedTargets> {
   const worker = await startLocalWorker({ name: "baseline", configPath: join(ROOT, "bench", "baseline", "wrangler.toml") });
-  return { workers: [worker], targets: [benchWorkerTarget("baseline", worker, "", generateSecret())] };
+  const secret = generateSecret();
+  return {
+    workers: [worker],
+    targets: [
+      benchWorkerTarget("baseline", worker, "", secret),
+      benchWorkerTarget("baseline with search indexes", worker, INDEXED_PREFIX, secret),
+    ],
+  };
 }
 
 /** One Worker serving every step of the breakdown (`bench/ingest/variants/`). */
