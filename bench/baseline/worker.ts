@@ -21,14 +21,10 @@ import { INDEXED_PREFIX } from "./paths";
 type Env = { LOG: DurableObjectNamespace<BaselineLog>; INDEXED_LOG: DurableObjectNamespace<IndexedBaselineLog> };
 
 export class BaselineLog extends DurableObject<Env> {
-  /** Whether the log also has the relay's search indexes (set by `IndexedBaselineLog`). */
-  static readonly searchIndexes: boolean = false;
   private head: number;
-  private readonly indexed: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.indexed = (new.target as typeof BaselineLog).searchIndexes;
     // The relay's log table, column for column. Spelled out rather than taken from the
     // relay's migrations, so the baseline stays the same while the relay's schema evolves.
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS events (
@@ -38,13 +34,11 @@ export class BaselineLog extends DurableObject<Env> {
       entity_kind TEXT NOT NULL,
       event_type TEXT NOT NULL,
       origin TEXT NOT NULL,
-      body TEXT NOT NULL${this.indexed ? ",\n      entity_id TEXT" : ""}
+      body TEXT NOT NULL,
+      entity_id TEXT
     )`);
-    if (this.indexed) {
-      // As the relay's log/0003-search-indexes: one index per filter column.
-      for (const column of ["entity_id", "entity_kind", "event_type", "origin"]) {
-        ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS events_by_${column} ON events (${column})`);
-      }
+    for (const column of this.indexedColumns()) {
+      ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS events_by_${column} ON events (${column})`);
     }
     const row = ctx.storage.sql.exec<{ head: number | null }>("SELECT max(version) AS head FROM events").one();
     this.head = row.head ?? 0;
@@ -61,18 +55,20 @@ export class BaselineLog extends DurableObject<Env> {
       event.eventType,
       event.source.origin,
       JSON.stringify(event),
-      ...(this.indexed ? [event.entityId] : []),
+      event.entityId,
     ]);
     this.ctx.storage.sql.exec(
-      this.indexed
-        ? `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body, entity_id)
-           SELECT value->>0, value->>1, ?, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each(?)`
-        : `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body)
-           SELECT value->>0, value->>1, ?, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)`,
+      `INSERT INTO events (version, id, received_at, entity_kind, event_type, origin, body, entity_id)
+       SELECT value->>0, value->>1, ?, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each(?)`,
       receivedAt,
       JSON.stringify(rows),
     );
     return { head: this.head, appended: events.length };
+  }
+
+  /** The columns with an index of their own: none in the minimal log. */
+  protected indexedColumns(): readonly string[] {
+    return [];
   }
 
   async eventCount(): Promise<number> {
@@ -80,9 +76,11 @@ export class BaselineLog extends DurableObject<Env> {
   }
 }
 
-/** The log with the relay's search indexes. */
+/** The log with the relay's search indexes: one per filter column, as `log/0003-search-indexes`. */
 export class IndexedBaselineLog extends BaselineLog {
-  static override readonly searchIndexes = true;
+  protected override indexedColumns(): readonly string[] {
+    return ["entity_id", "entity_kind", "event_type", "origin"];
+  }
 }
 
 const WORKSPACE_PATH = new RegExp(`^(${INDEXED_PREFIX})?/v1/workspaces/([A-Za-z0-9_-]{1,64})(/events)?$`);
