@@ -96,13 +96,13 @@ export function storedEventJson(workspaceId: string, row: StoredRow): string {
   return `{"workspaceId":${JSON.stringify(workspaceId)},"version":${row.version},"receivedAt":${row.received_at},${row.body.slice(1)}`;
 }
 
-/** One page of the log after `after`, reading one row past `limit` to learn `hasMore`. */
-export function readPage(sql: Sql, after: number, limit: number): { rows: StoredRow[]; hasMore: boolean } {
-  const rows = sql<StoredRow>`SELECT version, received_at, body FROM events
-                              WHERE version > ${after} ORDER BY version LIMIT ${limit + 1}`;
-  const hasMore = rows.length > limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore };
+/** A row with the size of its body in UTF-8 bytes (what a WebSocket message's size counts). */
+export type SizedRow = StoredRow & { body_bytes: number };
+
+/** Up to `limit` rows after `after`, in version order, each with its body's size in bytes. */
+export function readSizedRows(sql: Sql, after: number, limit: number): SizedRow[] {
+  return sql<SizedRow>`SELECT version, received_at, body, octet_length(body) AS body_bytes FROM events
+                       WHERE version > ${after} ORDER BY version LIMIT ${limit}`;
 }
 
 const PRUNE_CHUNK = 2000;

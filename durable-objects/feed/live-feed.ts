@@ -1,10 +1,10 @@
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from "../../src/contract/errors";
-import { ClientFrame, FEED_CLOSE, MAX_CLIENT_FRAME_BYTES } from "../../src/contract/feed";
+import { ClientFrame, FEED_ACK_WINDOW_BYTES, FEED_CLOSE, MAX_CLIENT_FRAME_BYTES } from "../../src/contract/feed";
 import type { AlarmTasks } from "../alarm-tasks";
-import { readPage, storedEventJson } from "../event-log";
+import { readSizedRows } from "../event-log";
 import type { Sql } from "../sql";
 import { consumerCursor, MAX_FEED_CONSUMERS, saveConsumerCursor } from "./consumers";
-import { errorFrameText, eventsFrameText, heartbeatFrameText } from "./frames";
+import { errorFrameText, eventsFrameOf, FRAME_MAX_EVENTS, heartbeatFrameText, type EventsFrameOut } from "./frames";
 import { recordSentFrame, releaseAckedFrames, unackedBytes } from "./flow-control";
 import { readSocketState, writeSocketState, type SocketState } from "./socket-state";
 import { parseFeedUpgrade } from "./upgrade";
@@ -20,23 +20,19 @@ export function isFeedTask(task: string): boolean {
 
 /** The contract asks for a heartbeat at least every 30 s; alarms can run late, so aim well inside. */
 const HEARTBEAT_INTERVAL_MS = 20_000;
-/** A frame holds at most this many events… */
-const PAGE_EVENTS = 100;
-/** …and stops growing past this size (a single event may still exceed it; it then goes alone). */
-const PAGE_BYTES = 256 * 1024;
 /**
  * What one socket is sent per turn. A turn runs on each append, ack and alarm; a socket still
  * behind after its turn continues on the next one (an alarm due at once), so a long backlog
  * never holds the object, nor sits in memory, all at once.
  */
 const TURN_BYTES = 1024 * 1024;
-/**
- * Flow control. workerd does not report a socket's unsent bytes (`bufferedAmount`), so the
- * client's acks are the only sign of what it has taken in. Once a socket has acked, the server
- * keeps at most this many bytes of events past its latest ack in flight, and waits for the
- * next ack before sending more: a slow consumer stays behind in SQLite, not in memory.
+/*
+ * Flow control (`FEED_ACK_WINDOW_BYTES`). workerd does not report a socket's unsent bytes
+ * (`bufferedAmount`), so the client's acks are the only sign of what it has taken in. Once a
+ * socket has acked, the server keeps at most the window past its latest ack in flight, and
+ * waits for the next ack before sending more: a slow consumer stays behind in SQLite, not in
+ * memory.
  */
-const ACK_WINDOW_BYTES = 4 * 1024 * 1024;
 /** Pages kept within one turn, so sockets at the same position share the read and the text. */
 const TURN_PAGE_CACHE = 16;
 /**
@@ -53,8 +49,6 @@ const WS_OPEN = 1;
 
 /** What the feed needs to know about the workspace: its id and head, or undefined once deleted. */
 export type FeedWorkspace = { workspaceId: string; head: number };
-
-type Page = { text: string; last: number };
 
 /**
  * The WebSocket feed of one workspace (contract §6), on the Hibernation API. Each socket's
@@ -233,7 +227,7 @@ export class LiveFeed {
   private async pump(sockets: WebSocket[]): Promise<void> {
     const workspace = this.workspace();
     if (!workspace) return;
-    const pages = new Map<number, Page | undefined>();
+    const pages = new Map<number, EventsFrameOut | undefined>();
     let unfinished = false;
     const states = sockets
       .map((ws) => ({ ws, state: readSocketState(ws) }))
@@ -243,7 +237,7 @@ export class LiveFeed {
     for (const { ws, state } of states) {
       const cursorBefore = state.cursor;
       let turnLeft = TURN_BYTES;
-      let windowLeft = state.acked === null ? Infinity : ACK_WINDOW_BYTES - unackedBytes(state.unacked);
+      let windowLeft = state.acked === null ? Infinity : FEED_ACK_WINDOW_BYTES - unackedBytes(state.unacked);
       while (state.cursor < workspace.head && windowLeft > 0) {
         if (turnLeft <= 0) {
           unfinished = true;
@@ -257,10 +251,10 @@ export class LiveFeed {
           break;
         }
         if (!sendOrDrop(ws, page.text)) break;
-        turnLeft -= page.text.length;
-        windowLeft -= page.text.length;
+        turnLeft -= page.bytes;
+        windowLeft -= page.bytes;
         state.cursor = page.last;
-        state.unacked = recordSentFrame(state.unacked, page.last, page.text.length);
+        state.unacked = recordSentFrame(state.unacked, page.last, page.bytes);
       }
       if (state.cursor !== cursorBefore) writeSocketState(ws, state);
     }
@@ -269,23 +263,9 @@ export class LiveFeed {
   }
 
   /** One frame of events after `after`, from the turn's cache or SQLite. */
-  private page(cache: Map<number, Page | undefined>, workspace: FeedWorkspace, after: number): Page | undefined {
+  private page(cache: Map<number, EventsFrameOut | undefined>, workspace: FeedWorkspace, after: number): EventsFrameOut | undefined {
     if (cache.has(after)) return cache.get(after);
-    const { rows } = readPage(this.sql, after, PAGE_EVENTS);
-    let page: Page | undefined;
-    if (rows.length > 0) {
-      const events: string[] = [];
-      let bytes = 0;
-      let last = after;
-      for (const row of rows) {
-        const json = storedEventJson(workspace.workspaceId, row);
-        if (events.length > 0 && bytes + json.length > PAGE_BYTES) break;
-        events.push(json);
-        bytes += json.length;
-        last = row.version;
-      }
-      page = { text: eventsFrameText(events, workspace.head), last };
-    }
+    const page = eventsFrameOf(workspace.workspaceId, readSizedRows(this.sql, after, FRAME_MAX_EVENTS), workspace.head);
     if (cache.size >= TURN_PAGE_CACHE) cache.delete(cache.keys().next().value!);
     cache.set(after, page);
     return page;

@@ -1,5 +1,5 @@
 import type { StoredEvent } from "../../src/contract/event.ts";
-import { ConsumerName } from "../../src/contract/feed.ts";
+import { ConsumerName, FEED_ACK_WINDOW_BYTES } from "../../src/contract/feed.ts";
 import { WorkspaceId } from "../../src/contract/ids.ts";
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from "./backoff.ts";
 import { FeedSession, type SessionEnd } from "./feed-session.ts";
@@ -175,7 +175,7 @@ class Bridge {
       WebSocket: this.settings.WebSocket!,
       tokenInQuery: this.settings.tokenInQuery,
       heartbeatTimeoutMs: this.settings.heartbeatTimeoutMs,
-      maxQueuedEvents: Math.max(5_000, 10 * this.settings.eventsPerBatch),
+      maxQueuedBytes: 2 * FEED_ACK_WINDOW_BYTES,
       signal: this.signal,
     });
     try {

@@ -25,8 +25,11 @@ export type FeedSessionOptions = ReadConnection & {
   WebSocket: typeof WebSocket;
   tokenInQuery: boolean;
   heartbeatTimeoutMs: number;
-  /** More events than this waiting to be applied closes the socket (memory bound). */
-  maxQueuedEvents: number;
+  /**
+   * More frame text than this waiting to be applied closes the socket (a memory bound). Set
+   * it above the relay's ack window: a relay that keeps to its window never trips it.
+   */
+  maxQueuedBytes: number;
   signal?: AbortSignal;
 };
 
@@ -35,12 +38,13 @@ const FATAL_CLOSE_CODES = new Set<number>([FEED_CLOSE.keyRevoked.code, FEED_CLOS
 /**
  * One WebSocket connection to the relay's feed (contract §6). Frames are validated against the
  * contract and queued for the bridge, which applies them at its own pace; the queue is bounded
- * (see `maxQueuedEvents`) and the relay holds back what is past its ack window, so a slow
+ * (see `maxQueuedBytes`) and the relay holds back what is past its ack window, so a slow
  * database never turns into unbounded memory here.
  */
 export class FeedSession {
-  private readonly queue: SessionItem[] = [];
-  private queuedEvents = 0;
+  /** Items not taken yet, each with the length of the frame it came in. */
+  private readonly queue: { item: SessionItem; bytes: number }[] = [];
+  private queuedBytes = 0;
   private wake: (() => void) | undefined;
   private ended = false;
   private opened = false;
@@ -90,7 +94,7 @@ export class FeedSession {
 
   /** The next queued events frame, if that is what comes next; never waits. */
   takeQueuedEvents(): Extract<SessionItem, { type: "events" }> | undefined {
-    return this.queue[0]?.type === "events" ? (this.take() as Extract<SessionItem, { type: "events" }>) : undefined;
+    return this.queue[0]?.item.type === "events" ? (this.take() as Extract<SessionItem, { type: "events" }>) : undefined;
   }
 
   /** Tells the relay this consumer has applied everything through `version`. */
@@ -104,14 +108,14 @@ export class FeedSession {
   }
 
   private take(): SessionItem | undefined {
-    const item = this.queue.shift();
-    if (item?.type === "events") this.queuedEvents -= item.events.length;
-    return item;
+    const entry = this.queue.shift();
+    this.queuedBytes -= entry?.bytes ?? 0;
+    return entry?.item;
   }
 
-  private push(item: SessionItem): void {
-    this.queue.push(item);
-    if (item.type === "events") this.queuedEvents += item.events.length;
+  private push(item: SessionItem, bytes = 0): void {
+    this.queue.push({ item, bytes });
+    this.queuedBytes += bytes;
     this.wake?.();
     this.wake = undefined;
   }
@@ -120,7 +124,7 @@ export class FeedSession {
     if (this.ended) return;
     this.resetSilenceTimer();
     const frame = typeof data === "string" ? ServerFrame.safeParse(parseJson(data)) : undefined;
-    if (!frame?.success) {
+    if (typeof data !== "string" || !frame?.success) {
       this.finish({ fatal: true, behind: false, reason: "the relay sent a frame outside the contract" }, 4002);
       return;
     }
@@ -134,8 +138,8 @@ export class FeedSession {
       this.push(value);
       return;
     }
-    this.push({ type: "events", events: value.events, head: value.head });
-    if (this.queuedEvents > this.options.maxQueuedEvents) {
+    this.push({ type: "events", events: value.events, head: value.head }, data.length);
+    if (this.queuedBytes > this.options.maxQueuedBytes) {
       this.finish(
         { fatal: false, behind: true, reason: "falling behind the feed; resuming from the saved offset" },
         1000,

@@ -167,6 +167,31 @@ describe("replicator: transports", () => {
     }
   });
 
+  it("keeps one connection while a slow replica catches up: acks hold the relay back, not reconnects", async () => {
+    const ws = await createTestWorkspace(relay);
+    // 12,000 events of about 320 bytes: under the relay's window in bytes, so all of them may
+    // be in flight at once, yet more than a bound counted in events allowed (5,000, until
+    // 2026-12-01), which made the bridge drop and reopen its socket again and again.
+    const workload = generateWorkload({ seed: 10, count: 12_000, entities: 500, prefix: "sw" });
+    await ws.ingest(workload);
+    let sockets = 0;
+    class CountingWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets++;
+      }
+    }
+    const run = startBridge(ws, { eventsPerBatch: 100, applyDelayMs: 5, WebSocket: CountingWebSocket });
+    const log = await ws.readAll();
+    await eventually(() => run.batches.at(-1)?.offset === log.at(-1)!.version, 120_000);
+    run.controller.abort();
+    await run.done;
+
+    expect(run.batches.flatMap((b) => b.events.map((e) => e.version))).toEqual(log.map((e) => e.version));
+    expect(run.adapter.entities()).toEqual(entityState(log));
+    expect(sockets).toBe(1);
+  }, 180_000);
+
   it("stops with a fatal exit when its read key is revoked while it streams", async () => {
     const ws = await createTestWorkspace(relay);
     await ws.ingest(generateWorkload({ seed: 9, count: 10, entities: 5, prefix: "rv" }));

@@ -53,6 +53,13 @@ export type AckFrame = z.infer<typeof AckFrame>;
 export const ClientFrame = z.discriminatedUnion("type", [AckFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
+/**
+ * The relay's flow-control window (§6 asks for at least 1 MiB): once a socket has acked, the
+ * relay keeps at most this many bytes of events past its latest ack in flight. Clients size
+ * their buffers from it (the replicator closes a connection only past twice this much).
+ */
+export const FEED_ACK_WINDOW_BYTES = 4 * 1024 * 1024;
+
 /** A client frame larger than this is abuse: an ack is a few dozen bytes. */
 export const MAX_CLIENT_FRAME_BYTES = 4096;
 

@@ -9,6 +9,8 @@ import { ServerFrame, type ErrorFrame, type HeartbeatFrame } from "../../src/con
 import { ReadKeyCreated } from "../../src/contract/keys";
 import { BASE_URL, expectStatus, ingest, json, makeEvents, pollUntil, relayFetch, workspacePath } from "./helpers";
 
+const utf8 = new TextEncoder();
+
 export const keysPath = (workspaceId: string) => `${workspacePath(workspaceId)}/keys`;
 export const feedPath = (workspaceId: string) => `${workspacePath(workspaceId)}/feed`;
 
@@ -63,8 +65,9 @@ export class FeedClient {
   readonly events: StoredEvent[] = [];
   readonly heartbeats: HeartbeatFrame[] = [];
   readonly errors: ErrorFrame[] = [];
-  /** Every events frame's size, to check paging. */
+  /** Every events frame's event count and size in UTF-8 bytes, to check paging. */
   readonly frameSizes: number[] = [];
+  readonly frameBytes: number[] = [];
   /** Frames that did not match the contract (must stay empty). */
   readonly malformed: string[] = [];
   closed: { code: number; reason: string } | undefined;
@@ -82,6 +85,7 @@ export class FeedClient {
       if (frame.type === "events") {
         this.events.push(...frame.events);
         this.frameSizes.push(frame.events.length);
+        this.frameBytes.push(utf8.encode(text).length);
       } else if (frame.type === "heartbeat") {
         this.heartbeats.push(frame);
       } else {

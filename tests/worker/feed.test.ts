@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createWorkspace, makeEvents, ingest, pollUntil, readAll } from "./helpers";
+import { FRAME_MAX_BYTES, FRAME_MAX_EVENTS } from "../../durable-objects/feed/frames";
+import { FEED_ACK_WINDOW_BYTES } from "../../src/contract/feed";
 import { createReadKey, expectStrictlyIncreasing, ingestMany, openFeed, type FeedClient } from "./feed-support";
 
 describe("feed: backlog, then live events", () => {
@@ -21,7 +23,8 @@ describe("feed: backlog, then live events", () => {
     // What the feed sent is exactly the log, as the read API serves it.
     expect(feed.events).toEqual(await readAll(ws.workspaceId));
     // Frames are pages, not the whole backlog at once.
-    expect(Math.max(...feed.frameSizes)).toBeLessThanOrEqual(100);
+    expect(feed.frameSizes.length).toBeGreaterThanOrEqual(10_000 / FRAME_MAX_EVENTS);
+    expect(Math.max(...feed.frameSizes)).toBeLessThanOrEqual(FRAME_MAX_EVENTS);
     feed.close();
   }, 180_000);
 
@@ -41,20 +44,39 @@ describe("feed: backlog, then live events", () => {
   });
 
   it("pages a backlog larger than one send turn (big events), still in order and complete", async () => {
-    const ws = await createWorkspace();
-    const { key } = await createReadKey(ws.workspaceId);
-    const big = "x".repeat(2_000);
-    for (let i = 0; i < 15; i++) {
-      await ingest(ws.workspaceId, ws.ingressSecret, makeEvents(100, { payload: { big } }));
-    }
-    const feed = await openFeed(ws.workspaceId, { token: key });
-    await feed.waitForEventCount(1_500, 120_000);
-    expect(feed.events).toHaveLength(1_500);
-    expectStrictlyIncreasing(feed.versions);
-    expect(feed.events.every((e) => (e.payload as { big: string }).big === big)).toBe(true);
+    // 3 MB of events: several frames, each within the bound.
+    const feed = await readBackPayloads({ big: "x".repeat(2_000) }, 15);
+    expect(feed.frameBytes.length).toBeGreaterThan(5);
+    expect(Math.max(...feed.frameBytes)).toBeLessThanOrEqual(FRAME_MAX_BYTES);
     feed.close();
   }, 180_000);
+
+  it("bounds frames in UTF-8 bytes, not characters: non-ASCII payloads take more frames", async () => {
+    // "€" is one character and three bytes: 300 events of 6 KB each, 1.8 MB in all, which
+    // frames bounded in characters would send in two messages of about 900 KB.
+    const feed = await readBackPayloads({ euros: "€".repeat(2_000) }, 3);
+    expect(Math.max(...feed.frameBytes)).toBeLessThanOrEqual(FRAME_MAX_BYTES);
+    expect(feed.frameBytes.length).toBeGreaterThanOrEqual(4);
+    feed.close();
+  }, 60_000);
 });
+
+/**
+ * Ingests `requests` × 100 events carrying `payload` into a new workspace, reads them all back
+ * through the feed, and checks they came complete, in order and intact.
+ */
+async function readBackPayloads(payload: Record<string, string>, requests: number): Promise<FeedClient> {
+  const ws = await createWorkspace();
+  const { key } = await createReadKey(ws.workspaceId);
+  for (let i = 0; i < requests; i++) await ingest(ws.workspaceId, ws.ingressSecret, makeEvents(100, { payload }));
+  const feed = await openFeed(ws.workspaceId, { token: key });
+  await feed.waitForEventCount(requests * 100, 120_000);
+  expect(feed.events).toHaveLength(requests * 100);
+  expectStrictlyIncreasing(feed.versions);
+  const sent = JSON.stringify(payload);
+  expect(feed.events.every((e) => JSON.stringify(e.payload) === sent)).toBe(true);
+  return feed;
+}
 
 describe("feed: named consumers", () => {
   it("resumes a reconnecting consumer after its last ack: nothing missed, duplicates only after the ack", async () => {
@@ -135,7 +157,7 @@ describe("feed: flow control", () => {
     for (let i = 0; i < 30; i++) {
       await ingest(ws.workspaceId, ws.ingressSecret, makeEvents(100, { payload: { big } }));
     }
-    // 3,000 events of about 2 KB: more than the 4 MiB a consumer may have in flight past its ack.
+    // 3,000 events of about 2 KB: more than a consumer may have in flight past its ack.
     const feed = await openFeed(ws.workspaceId, { after: 0, consumer: "slow", token: key });
     feed.ack(0);
     // Wait until the stream stops growing, even across a new append (which runs a send turn).
@@ -148,6 +170,9 @@ describe("feed: flow control", () => {
     }
     expect(feed.events.length).toBeGreaterThan(0);
     expect(feed.events.length).toBeLessThan(3_000);
+    // The window is checked before each frame, so at most one frame goes past it.
+    const inFlight = feed.frameBytes.reduce((sum, bytes) => sum + bytes, 0);
+    expect(inFlight).toBeLessThanOrEqual(FEED_ACK_WINDOW_BYTES + FRAME_MAX_BYTES);
 
     feed.ack(feed.lastVersion);
     const head = (await ingest(ws.workspaceId, ws.ingressSecret, makeEvents(1))).head;
