@@ -6,13 +6,14 @@ export type SqliteTarget = { path: string; database?: undefined } | { database: 
 /**
  * Opens the target. A database opened here is owned (and closed) by the caller of this
  * function; one passed in stays the caller's. WAL lets a reader (the application) look at the
- * replica while the bridge writes.
+ * replica while the bridge writes. The busy timeout comes first: switching a file to WAL needs
+ * a moment alone with it, and a reader that got there first would otherwise fail the start.
  */
 export function openDatabase(target: SqliteTarget): { db: DatabaseSync; owned: boolean } {
   if (target.database) return { db: target.database, owned: false };
   const db = new DatabaseSync(target.path);
-  if (target.path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA busy_timeout = 5000");
+  if (target.path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
   return { db, owned: true };
 }
 

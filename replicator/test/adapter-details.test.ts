@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -40,6 +40,32 @@ describe("sqlite adapter", () => {
     const dir = await mkdtemp(join(tmpdir(), "replicator-unit-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     expect(() => sqliteAdapter({ path: join(dir, "x.sqlite"), table: "x; DROP TABLE y" })).toThrow(/invalid table name/);
+  });
+
+  it("starts while another process is reading the file: it waits for the reader instead of failing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "replicator-unit-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, "replica.sqlite");
+    // An application holding a read transaction on a replica file not yet in WAL mode, for 300 ms.
+    const reader = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const { DatabaseSync } = require("node:sqlite");
+         const db = new DatabaseSync(process.argv[1]);
+         db.exec("CREATE TABLE IF NOT EXISTS t (x); BEGIN; SELECT * FROM t;");
+         console.log("reading");
+         setTimeout(() => { db.exec("COMMIT"); db.close(); }, 300);`,
+        path,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve) => reader.stdout.once("data", () => resolve()));
+    const adapter = sqliteAdapter({ path });
+    await adapter.applyBatch(batch);
+    expect(adapter.entities()).toEqual(entityState(batch));
+    adapter.close?.();
+    await new Promise((resolve) => reader.once("exit", resolve));
   });
 });
 
