@@ -175,7 +175,7 @@ class Bridge {
       WebSocket: this.settings.WebSocket!,
       tokenInQuery: this.settings.tokenInQuery,
       heartbeatTimeoutMs: this.settings.heartbeatTimeoutMs,
-      maxQueuedBytes: 2 * FEED_ACK_WINDOW_BYTES,
+      maxQueuedChars: 2 * FEED_ACK_WINDOW_BYTES,
       signal: this.signal,
     });
     try {

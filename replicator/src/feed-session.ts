@@ -26,10 +26,11 @@ export type FeedSessionOptions = ReadConnection & {
   tokenInQuery: boolean;
   heartbeatTimeoutMs: number;
   /**
-   * More frame text than this waiting to be applied closes the socket (a memory bound). Set
-   * it above the relay's ack window: a relay that keeps to its window never trips it.
+   * More frame text than this, in characters, waiting to be applied closes the socket (a
+   * memory bound). Set it above the relay's ack window, which counts UTF-8 bytes: a frame has
+   * no more characters than bytes, so a relay that keeps to its window never trips it.
    */
-  maxQueuedBytes: number;
+  maxQueuedChars: number;
   signal?: AbortSignal;
 };
 
@@ -38,13 +39,13 @@ const FATAL_CLOSE_CODES = new Set<number>([FEED_CLOSE.keyRevoked.code, FEED_CLOS
 /**
  * One WebSocket connection to the relay's feed (contract §6). Frames are validated against the
  * contract and queued for the bridge, which applies them at its own pace; the queue is bounded
- * (see `maxQueuedBytes`) and the relay holds back what is past its ack window, so a slow
+ * (see `maxQueuedChars`) and the relay holds back what is past its ack window, so a slow
  * database never turns into unbounded memory here.
  */
 export class FeedSession {
-  /** Items not taken yet, each with the length of the frame it came in. */
-  private readonly queue: { item: SessionItem; bytes: number }[] = [];
-  private queuedBytes = 0;
+  /** Items not taken yet, each with the length in characters of the frame it came in. */
+  private readonly queue: { item: SessionItem; chars: number }[] = [];
+  private queuedChars = 0;
   private wake: (() => void) | undefined;
   private ended = false;
   private opened = false;
@@ -109,13 +110,13 @@ export class FeedSession {
 
   private take(): SessionItem | undefined {
     const entry = this.queue.shift();
-    this.queuedBytes -= entry?.bytes ?? 0;
+    this.queuedChars -= entry?.chars ?? 0;
     return entry?.item;
   }
 
-  private push(item: SessionItem, bytes = 0): void {
-    this.queue.push({ item, bytes });
-    this.queuedBytes += bytes;
+  private push(item: SessionItem, chars = 0): void {
+    this.queue.push({ item, chars });
+    this.queuedChars += chars;
     this.wake?.();
     this.wake = undefined;
   }
@@ -139,7 +140,7 @@ export class FeedSession {
       return;
     }
     this.push({ type: "events", events: value.events, head: value.head }, data.length);
-    if (this.queuedBytes > this.options.maxQueuedBytes) {
+    if (this.queuedChars > this.options.maxQueuedChars) {
       this.finish(
         { fatal: false, behind: true, reason: "falling behind the feed; resuming from the saved offset" },
         1000,
