@@ -13,6 +13,7 @@ import { ingestBenchmark } from "./ingest/benchmark.ts";
 import { ingestProfileBenchmark } from "./ingest/profile.ts";
 import { fanoutBenchmark } from "./fanout/benchmark.ts";
 import { fanoutProfileBenchmark } from "./fanout/profile.ts";
+import { drainBenchmark } from "./fanout/drain-benchmark.ts";
 import { feedBenchmark } from "./feed/benchmark.ts";
 import { convexOutboxBenchmark } from "./convex/benchmark.ts";
 import { feedProfileBenchmark } from "./feed/profile.ts";
@@ -24,6 +25,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   ingestProfileBenchmark,
   fanoutBenchmark,
   fanoutProfileBenchmark,
+  drainBenchmark,
   feedBenchmark,
   convexOutboxBenchmark,
   feedProfileBenchmark,

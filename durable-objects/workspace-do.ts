@@ -525,14 +525,14 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
   }
 
   /**
-   * Subscribers' rate limits. A hook, so the fan-out benchmark can measure what enforcing them
+   * Subscribers' rate limits. A hook, so the drain benchmark can measure what enforcing them
    * costs the subscribers that have none.
    */
   protected deliveryPacing(): Pacing {
     return subscriberPacing();
   }
 
-  /** Appends to the attempt log. A hook, so the fan-out benchmark can measure the log's cost. */
+  /** Appends to the attempt log. A hook, so the drain benchmark can measure the log's cost. */
   protected recordAttempt(record: AttemptRecord, now: number): void {
     this.attemptLog.record(record, now);
   }

@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import type { Benchmark, BenchmarkOutcome } from "../lib/benchmark.ts";
-import { startLocalRelay, type LocalRelay } from "../lib/local-relay.ts";
+import { startLocalRelay } from "../lib/local-relay.ts";
 import { startLocalWorker } from "../lib/local-worker.ts";
 import { fmt } from "../lib/report.ts";
 import { perRoundRatios, runInterleaved, type Measurement } from "../lib/rounds.ts";
 import { LatencyRecorder, median, type LatencySummary } from "../lib/stats.ts";
 import { receiverSecrets } from "./direct.ts";
-import { drainDirect, drainThroughRelay, type DrainFigures } from "./drain.ts";
 import {
   measureBaseline,
   measureBaselineWithDuties,
@@ -25,10 +24,8 @@ import { closeGroups, createFanoutGroup, type FanoutGroup } from "./subscribers.
  * Worker of the relay's design, `baseline/worker.ts`), through the same baseline doing the
  * duties the contract gives any relay (the proposed comparison, see below), and two reference
  * lines: a Worker that POSTs to the receivers itself, and the client POSTing to them directly.
- * All five in interleaved rounds. Then the catch-up drain of a 20,000-event backlog through the relay,
- * through the relay without its attempt log (`without-attempt-log/`) and through the relay
- * without rate limiting (`without-rate-limit/`), alternating, beside the client POSTing the
- * same batches.
+ * All five in interleaved rounds. The catch-up drains are a benchmark of their own
+ * (`drain-benchmark.ts`).
  */
 
 /** Issue 9: relay p50 at most this multiple of the baseline's, at every subscriber count. */
@@ -39,22 +36,13 @@ const TARGET_OVER_BASELINE = 1.2;
  * answer), so that the ratio prices the relay's design rather than what any relay must do.
  */
 const PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES = 1.2;
-/** Issue 3. */
-const TARGET_DRAIN_EVENTS_PER_SECOND = 5_000;
-/** Issue 9: the attempt log may cost at most 10 % of drain throughput. */
-const TARGET_ATTEMPT_LOG_SHARE = 0.9;
-/**
- * Issue 11: enforcing rate limits may cost a subscriber without one no measurable drain
- * throughput. Measurable here means the relay without rate limiting drained faster in every
- * round: a one-sided sign test, which 5 rounds out of 5 pass by chance 1 time in 32.
- */
-const rateLimitCostIsMeasurable = (perRoundShares: readonly number[]) => perRoundShares.every((share) => share < 1);
 const HERE = import.meta.dirname;
 
 type Scenario = { name: string; subscribers: number; samples: number; warmupSamples: number; idleMs: number };
 
-// 4 rounds of 60 samples: 240 samples per configuration and path (×N receipts), enough for a
-// p99. Sized so the latency part (five paths) takes about 6 minutes here; each run is also
+// 5 rounds of 60 samples: 300 samples per configuration and path (×N receipts), enough for a
+// p99, and with the five paths in a balanced order (`balancedOrder`) each path runs once in each
+// position. Sized so that the benchmark takes about 7 minutes here; each run is also
 // time-bounded. `idleMs` is the pause before each sample (latency.ts): at 100 subscribers the
 // previous event's answers and outcomes take longer to settle.
 const SCENARIOS: readonly Scenario[] = [
@@ -63,26 +51,8 @@ const SCENARIOS: readonly Scenario[] = [
   { name: "100 subscribers", subscribers: 100, samples: 60, warmupSamples: 5, idleMs: 100 },
 ];
 const PATHS: readonly LatencyPath[] = ["relay", "baseline", "baseline-with-duties", "worker-forward", "direct"];
-const ROUNDS = 4;
+const ROUNDS = 5;
 const MAX_RUN_MS = 30_000;
-const DRAIN_EVENTS = 20_000;
-const DRAIN_ROUNDS = 5;
-/**
- * The attempt log's worst case: one event per delivery, so one attempt row per event (the
- * regular drain writes one per 100 events). Both relays only, alternating.
- */
-const SINGLE_EVENT_DRAIN = { events: 2_000, maxBatchSize: 1 };
-const SINGLE_EVENT_DRAIN_ROUNDS = 5;
-type RelayVariant = "relay" | "relay-without-attempt-log" | "relay-without-rate-limit";
-type DrainPath = RelayVariant | "direct";
-const RELAY_VARIANTS: readonly RelayVariant[] = ["relay", "relay-without-attempt-log", "relay-without-rate-limit"];
-const DRAIN_PATHS: readonly DrainPath[] = [...RELAY_VARIANTS, "direct"];
-const DRAIN_LABELS: Record<DrainPath, string> = {
-  relay: "relay (resume → last event received)",
-  "relay-without-attempt-log": "relay without the attempt log",
-  "relay-without-rate-limit": "relay without rate limiting",
-  direct: "direct (client POSTs the same batches)",
-};
 
 type Pooled = { perReceiver: LatencySummary; allReceived: LatencySummary; response: LatencySummary; afterResponse: LatencySummary };
 
@@ -100,29 +70,8 @@ function pool(runs: readonly Measurement<LatencyPath, Scenario, LatencyFigures>[
 }
 
 async function run(): Promise<BenchmarkOutcome> {
-  console.log("fanout: starting the relay (one for latency, one for the drains), its variants without the attempt log and without rate limiting, the baseline Worker and the receivers…");
+  console.log("fanout: starting the relay, the baseline Worker and the receivers…");
   const relay = await startLocalRelay({ allowInsecureDestinations: true });
-  // The drains compare the relay with its variants, which sit idle through the latency part.
-  // A relay of its own for them, idle alike, keeps the latency runs' history (workspaces,
-  // watchdog alarms, warm objects) out of that comparison: draining through the latency relay,
-  // the 1-event drain ran about 15 % below both variants (196 against 231 and 227 events/s),
-  // whichever feature the variant lacked.
-  const relayForDrains = await startLocalRelay({ allowInsecureDestinations: true, name: "relay-for-drains" });
-  const withoutLog: LocalRelay = await startLocalRelay({
-    allowInsecureDestinations: true,
-    name: "relay-without-attempt-log",
-    entrypoint: join(HERE, "without-attempt-log", "worker.ts"),
-  });
-  const withoutRateLimit: LocalRelay = await startLocalRelay({
-    allowInsecureDestinations: true,
-    name: "relay-without-rate-limit",
-    entrypoint: join(HERE, "without-rate-limit", "worker.ts"),
-  });
-  const relays: Record<RelayVariant, LocalRelay> = {
-    relay: relayForDrains,
-    "relay-without-attempt-log": withoutLog,
-    "relay-without-rate-limit": withoutRateLimit,
-  };
   const baseline = await startLocalWorker({ name: "fanout-baseline", configPath: join(HERE, "baseline", "wrangler.toml") });
   const session = Date.now().toString(36);
   const groups: FanoutGroup[] = [];
@@ -177,33 +126,6 @@ async function run(): Promise<BenchmarkOutcome> {
       },
     );
 
-    const drains = await runInterleaved(
-      { targets: DRAIN_PATHS, scenarios: [DRAIN_EVENTS], warmupRounds: 1, rounds: DRAIN_ROUNDS },
-      async ({ target, round }) => {
-        const runId = `drain-${session}-r${round}-${target}`;
-        const figures =
-          target === "direct" ? await drainDirect(runId, DRAIN_EVENTS) : await drainThroughRelay(relays[target], runId, DRAIN_EVENTS);
-        console.log(
-          `  drain ${round}/${DRAIN_ROUNDS}   ${target.padEnd(25)} ${fmt(figures.eventsPerSecond, 0).padStart(7)} events/s ` +
-            `(${fmt(figures.ms, 0)} ms, ${figures.deliveries} deliveries)`,
-        );
-        return figures;
-      },
-    );
-
-    const singleEventDrains = await runInterleaved(
-      { targets: RELAY_VARIANTS, scenarios: [SINGLE_EVENT_DRAIN], warmupRounds: 1, rounds: SINGLE_EVENT_DRAIN_ROUNDS },
-      async ({ target, round }) => {
-        const runId = `drain1-${session}-r${round}-${target}`;
-        const figures = await drainThroughRelay(relays[target], runId, SINGLE_EVENT_DRAIN.events, SINGLE_EVENT_DRAIN.maxBatchSize);
-        console.log(
-          `  1-event drain ${round}/${SINGLE_EVENT_DRAIN_ROUNDS}   ${target.padEnd(25)} ${fmt(figures.eventsPerSecond, 0).padStart(7)} events/s ` +
-            `(${fmt(figures.ms, 0)} ms, ${figures.deliveries} deliveries)`,
-        );
-        return figures;
-      },
-    );
-
     const pooled = SCENARIOS.flatMap((scenario) =>
       PATHS.map((path) => ({ scenario: scenario.name, path, ...pool(latency.filter((m) => m.scenario === scenario && m.target === path)) })),
     );
@@ -217,36 +139,6 @@ async function run(): Promise<BenchmarkOutcome> {
     const overBaselineWithDuties = ratiosOver("baseline-with-duties");
     const overForward = ratiosOver("worker-forward");
     const overDirect = ratiosOver("direct");
-    const drainOf = (path: DrainPath) => {
-      const runs: DrainFigures[] = drains.filter((d) => d.target === path).map((d) => d.result);
-      return { path, eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)), runs };
-    };
-    const drainResults = DRAIN_PATHS.map(drainOf);
-    const relayDrain = drainResults[0]!.eventsPerSecond;
-    // Drain with the log over drain without it, per round: 1 means free, 0.9 a 10 % cost.
-    const logShares = perRoundRatios(drains, DRAIN_EVENTS, "relay", "relay-without-attempt-log", (r) => r.eventsPerSecond);
-    const logShare = median(logShares);
-    const singleEventOf = (path: RelayVariant) => {
-      const runs = singleEventDrains.filter((d) => d.target === path).map((d) => d.result);
-      return { path, eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)), runs };
-    };
-    const singleEventResults = RELAY_VARIANTS.map(singleEventOf);
-    const singleEventShares = perRoundRatios(singleEventDrains, SINGLE_EVENT_DRAIN, "relay", "relay-without-attempt-log", (r) => r.eventsPerSecond);
-    const singleEventShare = median(singleEventShares);
-    // Drain with rate limiting over drain without it, per round, for a subscriber without a limit.
-    const rateLimitShares = perRoundRatios(drains, DRAIN_EVENTS, "relay", "relay-without-rate-limit", (r) => r.eventsPerSecond);
-    const singleEventRateLimitShares = perRoundRatios(
-      singleEventDrains,
-      SINGLE_EVENT_DRAIN,
-      "relay",
-      "relay-without-rate-limit",
-      (r) => r.eventsPerSecond,
-    );
-    const rateLimitRows = [
-      { drain: `${DRAIN_EVENTS.toLocaleString("en-US")} events, 100 per delivery`, shares: rateLimitShares },
-      { drain: `${SINGLE_EVENT_DRAIN.events.toLocaleString("en-US")} events, 1 per delivery`, shares: singleEventRateLimitShares },
-    ];
-
     return {
       tables: [
         {
@@ -282,48 +174,6 @@ async function run(): Promise<BenchmarkOutcome> {
             .filter((p) => p.path === "relay")
             .map((p) => [p.scenario, fmt(p.response.p50Ms, 2), fmt(p.afterResponse.p50Ms, 2), fmt(p.perReceiver.p50Ms, 2)]),
         },
-        {
-          title: `Catch-up drain of ${DRAIN_EVENTS.toLocaleString("en-US")} events to one receiver (median of ${DRAIN_ROUNDS} rounds)`,
-          columns: ["path", "events/s", "per round", "deliveries"],
-          rows: drainResults.map((d) => [
-            DRAIN_LABELS[d.path],
-            fmt(d.eventsPerSecond, 0),
-            d.runs.map((r) => fmt(r.eventsPerSecond, 0)).join(" "),
-            d.runs[0]?.deliveries ?? "",
-          ]),
-        },
-        {
-          title: `Catch-up drain of ${SINGLE_EVENT_DRAIN.events.toLocaleString("en-US")} events, one event per delivery (median of ${SINGLE_EVENT_DRAIN_ROUNDS} rounds)`,
-          columns: ["path", "events/s", "per round", "deliveries"],
-          rows: singleEventResults.map((d) => [
-            DRAIN_LABELS[d.path],
-            fmt(d.eventsPerSecond, 0),
-            d.runs.map((r) => fmt(r.eventsPerSecond, 0)).join(" "),
-            d.runs[0]?.deliveries ?? "",
-          ]),
-        },
-        {
-          title: "Rate limit cost to a subscriber without a limit: drain with rate limiting over drain without it (median of per-round ratios)",
-          columns: ["drain", "with / without", "per round", "rounds the relay was not slower"],
-          rows: rateLimitRows.map(({ drain, shares }) => [
-            drain,
-            `${fmt(median(shares) * 100, 1)} %`,
-            shares.map((x) => `${fmt(x * 100, 1)} %`).join(" "),
-            `${shares.filter((x) => x >= 1).length} of ${shares.length}`,
-          ]),
-        },
-        {
-          title: "Attempt log cost: drain with the log over drain without it (median of per-round ratios)",
-          columns: ["drain", "with / without", "per round"],
-          rows: [
-            [`${DRAIN_EVENTS.toLocaleString("en-US")} events, 100 per delivery`, `${fmt(logShare * 100, 1)} %`, logShares.map((x) => `${fmt(x * 100, 1)} %`).join(" ")],
-            [
-              `${SINGLE_EVENT_DRAIN.events.toLocaleString("en-US")} events, 1 per delivery`,
-              `${fmt(singleEventShare * 100, 1)} %`,
-              singleEventShares.map((x) => `${fmt(x * 100, 1)} %`).join(" "),
-            ],
-          ],
-        },
       ],
       checks: [
         ...overBaseline.map((o) => ({
@@ -338,30 +188,6 @@ async function run(): Promise<BenchmarkOutcome> {
           actual: `${fmt(o.median)}x`,
           pass: o.median <= PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES,
         })),
-        {
-          name: "catch-up drain",
-          target: `>= ${TARGET_DRAIN_EVENTS_PER_SECOND.toLocaleString("en-US")} events/s`,
-          actual: `${fmt(relayDrain, 0)} events/s`,
-          pass: relayDrain >= TARGET_DRAIN_EVENTS_PER_SECOND,
-        },
-        {
-          name: "drain with the attempt log / without it",
-          target: `>= ${TARGET_ATTEMPT_LOG_SHARE * 100} %`,
-          actual: `${fmt(logShare * 100, 1)} %`,
-          pass: logShare >= TARGET_ATTEMPT_LOG_SHARE,
-        },
-        {
-          name: "drain with the attempt log / without it, one event per delivery",
-          target: `>= ${TARGET_ATTEMPT_LOG_SHARE * 100} %`,
-          actual: `${fmt(singleEventShare * 100, 1)} %`,
-          pass: singleEventShare >= TARGET_ATTEMPT_LOG_SHARE,
-        },
-        ...rateLimitRows.map(({ drain, shares }) => ({
-          name: `drain with rate limiting / without it, no limit set, ${drain}`,
-          target: "not slower in every round (sign test)",
-          actual: `${fmt(median(shares) * 100, 1)} %, not slower in ${shares.filter((x) => x >= 1).length} of ${shares.length}`,
-          pass: !rateLimitCostIsMeasurable(shares),
-        })),
       ],
       data: {
         rounds: ROUNDS,
@@ -372,33 +198,22 @@ async function run(): Promise<BenchmarkOutcome> {
         overBaselineWithDuties,
         overForward,
         overDirect,
-        drain: { events: DRAIN_EVENTS, rounds: DRAIN_ROUNDS, results: drainResults, attemptLogShare: { median: logShare, perRound: logShares } },
-        singleEventDrain: {
-          ...SINGLE_EVENT_DRAIN,
-          rounds: SINGLE_EVENT_DRAIN_ROUNDS,
-          results: singleEventResults,
-          attemptLogShare: { median: singleEventShare, perRound: singleEventShares },
-          rateLimitShare: { median: median(singleEventRateLimitShares), perRound: singleEventRateLimitShares },
-        },
-        rateLimitShare: { median: median(rateLimitShares), perRound: rateLimitShares },
         targets: {
           overBaseline: TARGET_OVER_BASELINE,
           proposedOverBaselineWithDuties: PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES,
-          drainEventsPerSecond: TARGET_DRAIN_EVENTS_PER_SECOND,
-          attemptLogShare: TARGET_ATTEMPT_LOG_SHARE,
         },
       },
     };
   } finally {
     await closeGroups(groups);
-    await Promise.all([relay, ...Object.values(relays)].map((r) => r.worker.dispose()).concat(baseline.dispose()));
+    await Promise.all([relay.worker.dispose(), baseline.dispose()]);
   }
 }
 
 export const fanoutBenchmark: Benchmark = {
   name: "fanout",
   description:
-    "webhook fan-out latency at 1/10/100 subscribers vs a minimal Worker of the relay's design (and the same doing the contract's duties), and catch-up drain with and without the attempt log and rate limiting (issues 3, 9, 11)",
+    "webhook fan-out latency at 1/10/100 subscribers vs a minimal Worker of the relay's design, and the same doing the contract's duties (issues 3, 9)",
   runByDefault: true,
   run,
 };

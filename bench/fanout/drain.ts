@@ -18,6 +18,8 @@ import { checkNewDeliveries, closeGroups, createFanoutGroup, RELAY_PATH } from "
  */
 
 export type DrainFigures = { events: number; ms: number; eventsPerSecond: number; deliveries: number };
+/** A drain through the relay, and whether its subscriber's attempt log shows the attempts. */
+export type RelayDrainFigures = DrainFigures & { attemptsLogged: boolean };
 
 /** Past this, a drain is stuck rather than slow; the run fails. */
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -26,14 +28,15 @@ const backlogIds = (prefix: string, events: number) => Array.from({ length: even
 
 /**
  * The relay drains `events` events to a resumed subscriber, `maxBatchSize` per delivery; a
- * fresh workspace per run.
+ * fresh workspace per run, deleted after it, so that one drain's objects and data do not
+ * weigh on the next ones in the same process.
  */
 export async function drainThroughRelay(
   relay: LocalRelay,
   workspaceId: string,
   events: number,
   maxBatchSize = 100,
-): Promise<DrainFigures> {
+): Promise<RelayDrainFigures> {
   const group = await createFanoutGroup({ relay, workspaceId, count: 1, start: "beginning", paused: true, maxBatchSize });
   try {
     const subscription = group.subscriptions[0]!;
@@ -51,9 +54,11 @@ export async function drainThroughRelay(
 
     expectSameIds(`drain deliveries to ${workspaceId}`, await checkNewDeliveries(subscription), backlogIds(workspaceId, events));
     const deliveries = subscription.receiver.received.filter((r) => r.path === RELAY_PATH).length;
-    return { events, ms, eventsPerSecond: (events / ms) * 1000, deliveries };
+    const { attempts } = await relay.admin.attempts(workspaceId, subscription.subscriberId, 1);
+    return { events, ms, eventsPerSecond: (events / ms) * 1000, deliveries, attemptsLogged: attempts.length > 0 };
   } finally {
     await closeGroups([group]);
+    await relay.admin.deleteWorkspace(workspaceId);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { DeliveryAttemptPage } from "../../src/contract/attempts.ts";
 import type { ReadKeyCreated } from "../../src/contract/keys.ts";
 import type { PutSubscriberBody, SubscriberStatus } from "../../src/contract/subscriber.ts";
 import type { WorkspaceCreated, WorkspaceInfo } from "../../src/contract/workspace.ts";
@@ -10,6 +11,8 @@ export type RelayAdmin = {
   /** Creates a new workspace; fails if it already exists, because its secret is then unknown. */
   createWorkspace(workspaceId: string): Promise<WorkspaceCreated>;
   workspaceInfo(workspaceId: string): Promise<WorkspaceInfo>;
+  /** Deletes a workspace and everything it stored. */
+  deleteWorkspace(workspaceId: string): Promise<void>;
   /** Creates a new subscriber; fails if it already exists, because its secret is then unknown. */
   createSubscriber(
     workspaceId: string,
@@ -20,6 +23,8 @@ export type RelayAdmin = {
   pauseSubscriber(workspaceId: string, subscriberId: string): Promise<SubscriberStatus>;
   resumeSubscriber(workspaceId: string, subscriberId: string): Promise<SubscriberStatus>;
   createReadKey(workspaceId: string, name: string): Promise<ReadKeyCreated>;
+  /** The subscriber's newest `limit` delivery attempts. */
+  attempts(workspaceId: string, subscriberId: string, limit: number): Promise<DeliveryAttemptPage>;
 };
 
 export function relayAdmin(baseUrl: URL, adminToken: string): RelayAdmin {
@@ -44,6 +49,9 @@ export function relayAdmin(baseUrl: URL, adminToken: string): RelayAdmin {
     async workspaceInfo(workspaceId) {
       return (await call("GET", workspacePath(workspaceId))) as WorkspaceInfo;
     },
+    async deleteWorkspace(workspaceId) {
+      await call("DELETE", workspacePath(workspaceId));
+    },
     async createSubscriber(workspaceId, subscriberId, body) {
       const created = (await call("PUT", subscriberPath(workspaceId, subscriberId), body)) as SubscriberStatus & {
         secret?: string;
@@ -62,6 +70,9 @@ export function relayAdmin(baseUrl: URL, adminToken: string): RelayAdmin {
     },
     async createReadKey(workspaceId, name) {
       return (await call("POST", `${workspacePath(workspaceId)}/keys`, { name, scopes: ["read"] })) as ReadKeyCreated;
+    },
+    async attempts(workspaceId, subscriberId, limit) {
+      return (await call("GET", `${subscriberPath(workspaceId, subscriberId)}/attempts?limit=${limit}`)) as DeliveryAttemptPage;
     },
   };
 }

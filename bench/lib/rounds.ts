@@ -1,9 +1,9 @@
 /**
  * Interleaved A/B measurement. Two targets measured one after the other drift apart with the
  * machine (another process waking up, thermal limits, a growing page cache), so each round
- * runs every scenario on every target back to back, and alternate rounds reverse the target
- * order (A B, B A, A B, …) so that neither always goes first. Warm-up rounds run the same
- * way and are discarded.
+ * runs every scenario on every target back to back, in an order that gives every target every
+ * position equally often (`balancedOrder`; for two targets A B, B A, A B, …). Warm-up rounds run
+ * the same way and are discarded.
  */
 export type RoundPlan<Target, Scenario> = {
   targets: readonly Target[];
@@ -22,6 +22,23 @@ export type RunContext<Target, Scenario> = {
 
 export type Measurement<Target, Scenario, Result> = RunContext<Target, Scenario> & { result: Result };
 
+/**
+ * The order of `targets` in a round, from a Williams design: over n rounds (2n when n is odd)
+ * every target runs in every position equally often, and follows every other target equally
+ * often. For two targets that is reversing the order every other round. Reversing alone, for
+ * more, cancels a drift along the round but not an effect of the position itself: with three
+ * targets the middle one would always run second, with four the middle two always second or
+ * third. The drain benchmark's A/A control measured such an effect (BENCHMARKS.md).
+ */
+export function balancedOrder<Target>(targets: readonly Target[], round: number): readonly Target[] {
+  const n = targets.length;
+  // The first row: 0, 1, n-1, 2, n-2, …; row r adds r to each (mod n).
+  const first = Array.from({ length: n }, (_, i) => (i % 2 === 1 ? (i + 1) / 2 : (n - i / 2) % n));
+  const row = first.map((k) => targets[(k + round) % n]!);
+  // For an odd n, the mirror rows complete the balance of who follows whom.
+  return n % 2 === 1 && Math.floor(round / n) % 2 === 1 ? row.reverse() : row;
+}
+
 export async function runInterleaved<Target, Scenario, Result>(
   plan: RoundPlan<Target, Scenario>,
   runOne: (ctx: RunContext<Target, Scenario>) => Promise<Result>,
@@ -30,7 +47,7 @@ export async function runInterleaved<Target, Scenario, Result>(
   const total = plan.warmupRounds + plan.rounds;
   for (let round = 0; round < total; round++) {
     const warmup = round < plan.warmupRounds;
-    const targets = round % 2 === 0 ? plan.targets : [...plan.targets].reverse();
+    const targets = balancedOrder(plan.targets, round);
     for (const scenario of plan.scenarios) {
       for (const target of targets) {
         const ctx = { target, scenario, round, warmup };

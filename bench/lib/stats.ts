@@ -20,6 +20,20 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * One-sided sign test: the chance that at least `slower` of `rounds` paired rounds come out
+ * slower when both sides are in truth equal (each round then a coin toss).
+ */
+export function signTestP(slower: number, rounds: number): number {
+  let ways = 0;
+  let choose = 1; // C(rounds, k), from k = 0
+  for (let k = 0; k <= rounds; k++) {
+    if (k >= slower) ways += choose;
+    choose = (choose * (rounds - k)) / (k + 1);
+  }
+  return ways / 2 ** rounds;
+}
+
 export type LatencySummary = { count: number; meanMs: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number };
 
 /**
