@@ -74,7 +74,7 @@ const REGULAR: Drain = { events: DRAIN_EVENTS, maxBatchSize: 100 };
 
 /**
  * Fails the run unless a variant did what its name says, as far as an operator can see: a
- * drain without the attempt log leaves no attempt, a drain through the other two leaves its
+ * drain without the attempt log leaves no attempt, a drain through any other path leaves its
  * attempts. (Both switches hang on the same workspace-id rule, `relay-variants/names.ts`.)
  */
 function expectVariantTookEffect(variant: RelayVariant, drain: RelayDrainFigures): void {
@@ -84,7 +84,7 @@ function expectVariantTookEffect(variant: RelayVariant, drain: RelayDrainFigures
   }
 }
 
-/** One round: a fresh relay, each variant warmed up, then each drain through every path in the round's order. */
+/** One round: a fresh relay, each path warmed up, then each drain through every path in the round's order. */
 async function runRound(session: string, round: number): Promise<Measurement<DrainPath, Drain, DrainFigures>[]> {
   const relay = await startLocalRelay({
     allowInsecureDestinations: true,
