@@ -1,6 +1,6 @@
 /**
- * Which relay variant a workspace runs, told by its id, so that one relay process can hold all
- * three side by side (see `worker.ts`). Shared by that Worker and the drain benchmark.
+ * Which relay variant a workspace runs, told by its id, so that one relay process can hold every
+ * variant side by side (see `worker.ts`). Shared by that Worker and the drain benchmark.
  */
 export type RelayVariant = "relay" | "relay-again" | "relay-without-attempt-log" | "relay-without-rate-limit";
 
@@ -22,7 +22,7 @@ export const variantWorkspaceId = (variant: RelayVariant, base: string): string 
   variant === "relay" ? base : `${base}${SUFFIXES[variant]}`;
 
 /** The variant a workspace runs, from its id. */
-export function variantOf(workspaceId: string | undefined): RelayVariant {
-  for (const [variant, suffix] of Object.entries(SUFFIXES)) if (workspaceId?.endsWith(suffix)) return variant as RelayVariant;
+export function variantOf(workspaceId: string): RelayVariant {
+  for (const [variant, suffix] of Object.entries(SUFFIXES)) if (workspaceId.endsWith(suffix)) return variant as RelayVariant;
   return "relay";
 }
