@@ -13,3 +13,23 @@ export type DeferredWrites = {
   /** Writes what is held, inside the caller's transaction. Never throws. */
   flush(): void;
 };
+
+/**
+ * Several modules' deferred writes as one, for the owner of a transaction: a mark is every
+ * part's mark, and rolling back or flushing does it to every part.
+ */
+export function deferredTogether(...parts: readonly DeferredWrites[]): DeferredWrites {
+  // Marks are only good until the flush that ends their transaction.
+  let marks: number[][] = [];
+  return {
+    mark: () => marks.push(parts.map((part) => part.mark())) - 1,
+    rollBackTo: (mark) => {
+      const taken = marks[mark];
+      if (taken) parts.forEach((part, i) => part.rollBackTo(taken[i]!));
+    },
+    flush: () => {
+      marks = [];
+      for (const part of parts) part.flush();
+    },
+  };
+}

@@ -48,6 +48,7 @@ import { LongPollWaiters } from "./long-poll";
 import { logMigrations } from "./log-schema";
 import { ReadKeys, readKeyMigrations } from "./read-keys";
 import { hasSchema, migrate, type Migration } from "./schema";
+import { deferredTogether } from "./deferred-writes";
 import { SecretRing } from "./secret-ring";
 import { createSql, type Sql } from "./sql";
 import { insertMeta, readMeta, writeLogCounters, writeRetentionDays, type WorkspaceMeta } from "./workspace-meta";
@@ -517,10 +518,8 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
       },
       acknowledged: (subscriberId, events, ackAt, from) => this.stats.acknowledged(subscriberId, events, ackAt, from),
       deadLettered: (_subscriberId, events, now) => this.stats.deadLettered(now, events),
-      // Only the stats hold writes back; the attempt log's rows are one per attempt anyway.
-      mark: () => this.stats.mark(),
-      rollBackTo: (mark) => this.stats.rollBackTo(mark),
-      flush: () => this.stats.flush(),
+      // The stats and the attempt log hold their writes back to one statement per commit.
+      ...deferredTogether(this.stats, this.attemptLog),
     };
   }
 
@@ -532,9 +531,12 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     return subscriberPacing();
   }
 
-  /** Appends to the attempt log. A hook, so the drain benchmark can measure the log's cost. */
+  /**
+   * Adds an attempt to the attempt log, written with its outcome's commit. A hook, so the drain
+   * benchmark can measure the log's cost.
+   */
   protected recordAttempt(record: AttemptRecord, now: number): void {
-    this.attemptLog.record(record, now);
+    this.attemptLog.hold(record, now);
   }
 
   // ─── Retention ──────────────────────────────────────────────────────────────────────

@@ -1,6 +1,7 @@
 import type { AttemptOutcomeKind, AttemptQuery, AttemptTrigger, DeliveryAttempt, DeliveryAttemptPage } from "../../src/contract/attempts";
 import type { FinishedAttempt } from "../delivery/observer";
 import { DAY_MS } from "../event-log";
+import type { DeferredWrites } from "../deferred-writes";
 import type { Sql } from "../sql";
 
 /**
@@ -72,32 +73,112 @@ function fromRow(row: AttemptRow): DeliveryAttempt {
   };
 }
 
+/** The columns of an attempt's row, in the order `rowValues` gives them (seq is worked out in SQL). */
+const INSERTED_COLUMNS = [
+  "subscriber_id",
+  "seq",
+  "webhook_id",
+  "from_version",
+  "to_version",
+  "event_count",
+  "attempt",
+  "trigger",
+  "started_at",
+  "duration_ms",
+  "outcome",
+  "status",
+  "response_body",
+  "error",
+  "recorded_at",
+] as const;
+
 /**
- * Every delivery attempt that reached an outcome, per subscriber, newest first. `record` is
- * called inside the transaction that applies the outcome, so logging adds statements to a
- * write that happens anyway, never a storage round trip of its own. Nothing is kept in
- * memory: a seq comes from the key's last entry in the same statement that inserts it, so a
- * transaction rolled back leaves nothing to disagree with. Pruning walks the primary key
- * only, and reads about as many rows as it deletes.
+ * Every held attempt in one statement, as one JSON parameter (a Durable Object's statement takes
+ * at most 100 bound parameters). Each row carries its 1-based place among the same subscriber's
+ * rows in this statement; its seq is that place past the subscriber's newest stored seq (one seek
+ * to the key's end). SQLite runs the whole SELECT before inserting, since it reads the table it
+ * inserts into, so every row sees the seqs as they were before the statement.
  */
-export class AttemptLog {
+const INSERT_HELD = `INSERT INTO delivery_attempts (${INSERTED_COLUMNS.join(", ")})
+  SELECT p.value ->> 0,
+    (SELECT coalesce(max(seq), 0) FROM delivery_attempts WHERE subscriber_id = p.value ->> 0) + (p.value ->> 1),
+    ${INSERTED_COLUMNS.slice(2).map((_, i) => `p.value ->> ${i + 2}`).join(", ")}
+  FROM json_each(?) AS p
+  RETURNING subscriber_id, seq`;
+
+type Held = { attempt: AttemptRecord; now: number };
+
+/**
+ * Every delivery attempt that reached an outcome, per subscriber, newest first. The dispatcher
+ * reports attempts inside the transaction that applies their outcomes (a fan-out's outcomes
+ * share one: OutcomeBatcher), so `hold` keeps them until that transaction's `flush`, which
+ * writes them all in one statement: logging adds one statement to a write that happens anyway,
+ * not one per attempt, and never a storage round trip of its own. Nothing outlives the
+ * transaction in memory: seqs come from the key's last entry in the statement that inserts
+ * them, so a transaction rolled back leaves nothing to disagree with. Pruning walks the primary
+ * key only, and reads about as many rows as it deletes.
+ */
+export class AttemptLog implements DeferredWrites {
+  private held: Held[] = [];
+
   constructor(private readonly sql: Sql) {}
 
-  /** Appends one attempt and keeps the subscriber within the bounds. Call inside `transactionSync`. */
-  record(a: AttemptRecord, now: number): void {
-    // max(seq) under an equality on the key's first column is one seek to the key's end.
-    const seq = this.sql.one<{ seq: number }>`INSERT INTO delivery_attempts (subscriber_id, seq, webhook_id, from_version,
-        to_version, event_count, attempt, trigger, started_at, duration_ms, outcome, status, response_body, error, recorded_at)
-      SELECT ${a.subscriberId}, coalesce(max(seq), 0) + 1, ${a.webhookId}, ${a.fromVersion}, ${a.toVersion}, ${a.eventCount},
-        ${a.attempt}, ${a.trigger}, ${a.startedAt}, ${a.durationMs}, ${a.outcome}, ${a.status}, ${a.responseBody},
-        ${a.error}, ${now}
-      FROM delivery_attempts WHERE subscriber_id = ${a.subscriberId}
-      RETURNING seq`!.seq;
-    // Seqs only grow, so what falls out of the newest keepAtMost is the start of the key range
-    // (one row per attempt once a subscriber is full).
-    const overflow = seq - ATTEMPT_LOG_BOUNDS.keepAtMost;
-    if (overflow > 0) this.sql`DELETE FROM delivery_attempts WHERE subscriber_id = ${a.subscriberId} AND seq <= ${overflow}`;
-    if (seq % AGE_PRUNE_EVERY === 0) this.pruneByAge(a.subscriberId, now, seq);
+  /** Appends one attempt at once and keeps its subscriber within the bounds. Call inside `transactionSync`. */
+  record(attempt: AttemptRecord, now: number): void {
+    this.hold(attempt, now);
+    this.flush();
+  }
+
+  /** Holds an attempt until `flush`, inside the transaction that applies its outcome. */
+  hold(attempt: AttemptRecord, now: number): void {
+    this.held.push({ attempt, now });
+  }
+
+  mark(): number {
+    return this.held.length;
+  }
+
+  rollBackTo(mark: number): void {
+    this.held.length = Math.min(mark, this.held.length);
+  }
+
+  /**
+   * Writes the held attempts and keeps their subscribers within the bounds. Never throws: an
+   * attempt row a failing write could not keep is logged and dropped, rather than undoing the
+   * outcomes it records (the stats do the same).
+   */
+  flush(): void {
+    const held = this.held;
+    this.held = [];
+    if (held.length === 0) return;
+    try {
+      this.write(held);
+    } catch (err) {
+      console.error("could not write the delivery attempt log", err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private write(held: readonly Held[]): void {
+    const perSubscriber = new Map<string, { count: number; now: number }>();
+    const rows = held.map(({ attempt: a, now }) => {
+      const count = (perSubscriber.get(a.subscriberId)?.count ?? 0) + 1;
+      perSubscriber.set(a.subscriberId, { count, now });
+      return [a.subscriberId, count, a.webhookId, a.fromVersion, a.toVersion, a.eventCount, a.attempt, a.trigger,
+        a.startedAt, a.durationMs, a.outcome, a.status, a.responseBody, a.error, now];
+    });
+    const newest = new Map<string, number>();
+    for (const { subscriber_id, seq } of this.sql.composed<{ subscriber_id: string; seq: number }>(INSERT_HELD, [JSON.stringify(rows)]).rows) {
+      newest.set(subscriber_id, Math.max(seq, newest.get(subscriber_id) ?? 0));
+    }
+    for (const [subscriberId, { count, now }] of perSubscriber) {
+      const seq = newest.get(subscriberId)!;
+      // Seqs only grow, so what falls out of the newest keepAtMost is the start of the key range
+      // (one row per attempt once a subscriber is full).
+      const overflow = seq - ATTEMPT_LOG_BOUNDS.keepAtMost;
+      if (overflow > 0) this.sql`DELETE FROM delivery_attempts WHERE subscriber_id = ${subscriberId} AND seq <= ${overflow}`;
+      // Once per AGE_PRUNE_EVERY attempts: when this write's seqs passed a multiple of it.
+      if (Math.floor(seq / AGE_PRUNE_EVERY) > Math.floor((seq - count) / AGE_PRUNE_EVERY)) this.pruneByAge(subscriberId, now, seq);
+    }
   }
 
   /**

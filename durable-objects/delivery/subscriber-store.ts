@@ -7,7 +7,7 @@ import type {
   SubscriberKind,
   SubscriberState,
 } from "../../src/contract/subscriber";
-import type { Sql } from "../sql";
+import type { Sql, SqlValue } from "../sql";
 
 /**
  * What a subscriber is delivered: the workspace's events, or (for an alert destination, which
@@ -133,6 +133,62 @@ function fromRow(row: SubscriberRow): Subscriber {
   };
 }
 
+/** The columns a delivery step changes, in the order `progressValues` gives their values. */
+const PROGRESS_COLUMNS = [
+  "state",
+  "disabled_reason",
+  "cursor",
+  "inflight_id",
+  "inflight_from",
+  "inflight_to",
+  "inflight_prev",
+  "inflight_attempt",
+  "inflight_phase",
+  "inflight_next_attempt_at",
+  "inflight_lease_until",
+  "inflight_first_failed_at",
+  "last_success_at",
+  "last_error_json",
+  "consecutive_failures",
+  "failing_since",
+  "failing_alerted",
+] as const;
+
+function progressValues(s: Subscriber): SqlValue[] {
+  const f = s.inFlight;
+  return [
+    s.state,
+    s.disabledReason,
+    s.cursor,
+    f?.id ?? null,
+    f?.fromVersion ?? null,
+    f?.toVersion ?? null,
+    f?.prevVersion ?? null,
+    f?.attempt ?? null,
+    f?.phase ?? null,
+    f?.nextAttemptAt ?? null,
+    f?.leaseUntil ?? null,
+    f?.firstFailedAt ?? null,
+    s.lastSuccessAt,
+    s.lastError ? JSON.stringify(s.lastError) : null,
+    s.consecutiveFailures,
+    s.failingSince,
+    s.failingAlerted ? 1 : 0,
+  ];
+}
+
+const UPDATE_ONE = `UPDATE subscribers SET ${PROGRESS_COLUMNS.map((column) => `${column} = ?`).join(", ")} WHERE id = ?`;
+/**
+ * Many subscribers in one statement: their values travel as one JSON parameter, a row
+ * `[id, ...progressValues]` each, since a Durable Object's statement takes at most 100 bound
+ * parameters (five subscribers' worth). `->>` gives JSON numbers, strings and nulls back as
+ * SQL integers, reals, text and NULL, as binding them would.
+ */
+const UPDATE_MANY = `UPDATE subscribers SET ${PROGRESS_COLUMNS.map((column, i) => `${column} = p.value ->> ${i + 1}`).join(", ")}
+  FROM json_each(?) AS p WHERE subscribers.id = p.value ->> 0`;
+/** Keeps each statement's JSON parameter far below SQLite's 2 MB value limit in a Durable Object. */
+const ROWS_PER_UPDATE = 1_000;
+
 /**
  * Subscriber rows in SQLite with an in-memory copy: the Durable Object is their only writer,
  * and the dispatcher reads them on every commit.
@@ -188,23 +244,23 @@ export class SubscriberStore {
   }
 
   /**
-   * Writes what delivery changes (state, cursor, the batch in flight, the last outcome) of a
-   * subscriber already stored: one in-place update, on every step of every delivery.
+   * Writes what delivery changes (state, cursor, the batch in flight, the last outcome) of
+   * subscribers already stored, on every step of every delivery: one in-place update for one
+   * subscriber, one statement for many (a fan-out starts a batch for every subscriber at once).
+   * A subscriber deleted meanwhile stays deleted, in SQLite and here.
    */
-  saveProgress(s: Subscriber): void {
-    // A subscriber deleted meanwhile stays deleted, in SQLite and here.
-    if (!this.all().has(s.id)) return;
-    const f = s.inFlight;
-    this.sql`UPDATE subscribers SET state = ${s.state}, disabled_reason = ${s.disabledReason}, cursor = ${s.cursor},
-        inflight_id = ${f?.id ?? null}, inflight_from = ${f?.fromVersion ?? null}, inflight_to = ${f?.toVersion ?? null},
-        inflight_prev = ${f?.prevVersion ?? null}, inflight_attempt = ${f?.attempt ?? null},
-        inflight_phase = ${f?.phase ?? null}, inflight_next_attempt_at = ${f?.nextAttemptAt ?? null},
-        inflight_lease_until = ${f?.leaseUntil ?? null}, inflight_first_failed_at = ${f?.firstFailedAt ?? null},
-        last_success_at = ${s.lastSuccessAt}, last_error_json = ${s.lastError ? JSON.stringify(s.lastError) : null},
-        consecutive_failures = ${s.consecutiveFailures}, failing_since = ${s.failingSince},
-        failing_alerted = ${s.failingAlerted ? 1 : 0}
-      WHERE id = ${s.id}`;
-    this.all().set(s.id, s);
+  saveProgress(...subscribers: Subscriber[]): void {
+    const stored = subscribers.filter((s) => this.all().has(s.id));
+    if (stored.length === 1) {
+      const [s] = stored as [Subscriber];
+      this.sql.composed(UPDATE_ONE, [...progressValues(s), s.id]);
+    } else {
+      for (let i = 0; i < stored.length; i += ROWS_PER_UPDATE) {
+        const rows = stored.slice(i, i + ROWS_PER_UPDATE).map((s) => [s.id, ...progressValues(s)]);
+        this.sql.composed(UPDATE_MANY, [JSON.stringify(rows)]);
+      }
+    }
+    for (const s of stored) this.all().set(s.id, s);
   }
 
   delete(id: string): void {

@@ -135,3 +135,67 @@ describe("attempt log bounds", () => {
     expect(result.idleReads).toBeLessThan(10);
   }, 120_000);
 });
+
+describe("attempts held until their outcomes' commit", () => {
+  it("writes a commit's attempts together, numbered after each subscriber's newest, without those rolled back", async () => {
+    const workspaceId = await workspaceWithSubscribers(["a", "b", "c"]);
+    const max = ATTEMPT_LOG_BOUNDS.keepAtMost;
+    const result = await withLog(workspaceId, (log, probe) => {
+      for (let n = 1; n <= 5; n++) log.record(attempt("a", n), Date.now());
+      for (let n = 1; n <= max - 1; n++) log.record(attempt("c", n), Date.now());
+      probe.rowsRead();
+      // One commit's outcomes: three of a, one of b, two of c (which passes the bound), and one
+      // of b whose outcome's savepoint was undone.
+      log.hold(attempt("a", 6), Date.now());
+      log.hold(attempt("b", 1), Date.now());
+      log.hold(attempt("a", 7), Date.now());
+      log.hold(attempt("c", max), Date.now());
+      const undone = log.mark();
+      log.hold(attempt("b", 99), Date.now());
+      log.rollBackTo(undone);
+      log.hold(attempt("a", 8), Date.now());
+      log.hold(attempt("c", max + 1), Date.now());
+      const beforeFlush = { a: probe.count("a"), b: probe.count("b") };
+      log.flush();
+      return {
+        beforeFlush,
+        reads: probe.rowsRead(),
+        a: probe.range("a"),
+        b: probe.range("b"),
+        c: { count: probe.count("c"), range: probe.range("c") },
+      };
+    });
+    expect(result.beforeFlush).toEqual({ a: 5, b: 0 });
+    expect(result.a).toEqual({ min: 1, max: 8 });
+    expect(result.b).toEqual({ min: 1, max: 1 });
+    expect(result.c).toEqual({ count: max, range: { min: 2, max: max + 1 } });
+    // Seven rows in, one out, a seek per row: nothing proportional to the table.
+    expect(result.reads).toBeLessThan(40);
+
+    const a = await page(workspaceId, "a", "limit=4");
+    expect(a.attempts.map((x) => [x.id, x.webhookId])).toEqual([
+      ["att_8", "msg_8"],
+      ["att_7", "msg_7"],
+      ["att_6", "msg_6"],
+      ["att_5", "msg_5"],
+    ]);
+    const b = await page(workspaceId, "b", "limit=10");
+    expect(b.attempts.map((x) => x.webhookId)).toEqual(["msg_1"]);
+  }, 120_000);
+
+  it("prunes by age when a commit's attempts pass a multiple of the prune interval", async () => {
+    const workspaceId = await workspaceWithSubscribers(["aging"]);
+    const now = Date.now();
+    const result = await withLog(workspaceId, (log, probe) => {
+      for (let n = 1; n <= 1_098; n++) log.record(attempt("aging", n), now - 8 * DAY_MS);
+      const before = probe.count("aging");
+      // 1,099 to 1,101 in one commit: 1,100 is a multiple of 100, though no single write ends on it.
+      for (let n = 1_099; n <= 1_101; n++) log.hold(attempt("aging", n), now);
+      log.flush();
+      return { before, after: probe.range("aging") };
+    });
+    expect(result.before).toBe(1_098);
+    // Everything older than 7 days beyond the newest 1,000 is gone.
+    expect(result.after).toEqual({ min: 102, max: 1_101 });
+  }, 120_000);
+});
