@@ -24,7 +24,7 @@ import { closeGroups, createFanoutGroup, type FanoutGroup } from "./subscribers.
  * Worker of the relay's design, `baseline/worker.ts`), through the same baseline doing the
  * duties the contract gives any relay (the proposed comparison, see below), and two reference
  * lines: a Worker that POSTs to the receivers itself, and the client POSTing to them directly.
- * All five in interleaved rounds. The catch-up drains are a benchmark of their own
+ * The relay also runs on a second workspace, an A/A control. All six in interleaved rounds. The catch-up drains are a benchmark of their own
  * (`drain-benchmark.ts`).
  */
 
@@ -40,18 +40,23 @@ const HERE = import.meta.dirname;
 
 type Scenario = { name: string; subscribers: number; samples: number; warmupSamples: number; idleMs: number };
 
-// 5 rounds of 60 samples: 300 samples per configuration and path (×N receipts), enough for a
-// p99, and with the five paths in a balanced order (`balancedOrder`) each path runs once in each
-// position. Sized so that the benchmark takes about 7 minutes here; each run is also
-// time-bounded. `idleMs` is the pause before each sample (latency.ts): at 100 subscribers the
+// 6 rounds of 50 samples: 300 samples per configuration and path (×N receipts), enough for a
+// p99, and with the six paths in a balanced order (`balancedOrder`) each path runs once in each
+// position and follows every other path once. Sized so that the benchmark takes about 6 minutes
+// here; each run is also time-bounded. `idleMs` is the pause before each sample (latency.ts): at 100 subscribers the
 // previous event's answers and outcomes take longer to settle.
 const SCENARIOS: readonly Scenario[] = [
-  { name: "1 subscriber", subscribers: 1, samples: 60, warmupSamples: 20, idleMs: 20 },
-  { name: "10 subscribers", subscribers: 10, samples: 60, warmupSamples: 10, idleMs: 20 },
-  { name: "100 subscribers", subscribers: 100, samples: 60, warmupSamples: 5, idleMs: 100 },
+  { name: "1 subscriber", subscribers: 1, samples: 50, warmupSamples: 20, idleMs: 20 },
+  { name: "10 subscribers", subscribers: 10, samples: 50, warmupSamples: 10, idleMs: 20 },
+  { name: "100 subscribers", subscribers: 100, samples: 50, warmupSamples: 5, idleMs: 100 },
 ];
-const PATHS: readonly LatencyPath[] = ["relay", "baseline", "baseline-with-duties", "worker-forward", "direct"];
-const ROUNDS = 5;
+/**
+ * "relay-again" is the relay unchanged, on a second workspace with receivers of its own: the
+ * relay over it is an A/A control, which shows how far apart two identical paths come out here,
+ * and so how close to a target a ratio can be told from it.
+ */
+const PATHS: readonly LatencyPath[] = ["relay", "relay-again", "baseline", "baseline-with-duties", "worker-forward", "direct"];
+const ROUNDS = 6;
 const MAX_RUN_MS = 30_000;
 
 type Pooled = { perReceiver: LatencySummary; allReceived: LatencySummary; response: LatencySummary; afterResponse: LatencySummary };
@@ -75,6 +80,7 @@ async function run(): Promise<BenchmarkOutcome> {
   const baseline = await startLocalWorker({ name: "fanout-baseline", configPath: join(HERE, "baseline", "wrangler.toml") });
   const session = Date.now().toString(36);
   const groups: FanoutGroup[] = [];
+  const groupsAgain: FanoutGroup[] = [];
   try {
     // A secret per receiver: the direct POSTs sign with them, and so does the baseline's duties path.
     const secrets: string[][] = [];
@@ -91,6 +97,9 @@ async function run(): Promise<BenchmarkOutcome> {
       });
       if (registered.status !== 204) throw new Error(`baseline: registering receivers answered ${registered.status}`);
       groups.push(group);
+      groupsAgain.push(
+        await createFanoutGroup({ relay, workspaceId: `fanout-${session}-n${s.subscribers}-again`, count: s.subscribers, start: "head" }),
+      );
     }
 
     const latency = await runInterleaved(
@@ -109,7 +118,9 @@ async function run(): Promise<BenchmarkOutcome> {
         const figures =
           target === "relay"
             ? await measureRelay(latencyRun)
-            : target === "baseline"
+            : target === "relay-again"
+              ? await measureRelay({ ...latencyRun, group: groupsAgain[i]! })
+              : target === "baseline"
               ? await measureBaseline(latencyRun, baseline)
               : target === "baseline-with-duties"
                 ? await measureBaselineWithDuties(latencyRun, baseline)
@@ -139,6 +150,7 @@ async function run(): Promise<BenchmarkOutcome> {
     const overBaselineWithDuties = ratiosOver("baseline-with-duties");
     const overForward = ratiosOver("worker-forward");
     const overDirect = ratiosOver("direct");
+    const overItself = ratiosOver("relay-again");
     return {
       tables: [
         {
@@ -168,6 +180,17 @@ async function run(): Promise<BenchmarkOutcome> {
           ]),
         },
         {
+          title:
+            "A/A control: the relay's p50 over the same relay's on another workspace; how far apart identical paths come out (median of per-round ratios)",
+          columns: ["subscribers", "relay / relay again", "per round", "rounds the relay was not slower"],
+          rows: overItself.map((o) => [
+            o.scenario,
+            `${fmt(o.median, 2)}x`,
+            o.perRound.map((x) => `${fmt(x, 2)}x`).join(" "),
+            `${o.perRound.filter((x) => x <= 1).length} of ${o.perRound.length}`,
+          ]),
+        },
+        {
           title: "Relay legs (p50 ms): client → ingest response, response → receipt, client → receipt",
           columns: ["subscribers", "ingest response", "response → receipt", "send → receipt"],
           rows: pooled
@@ -179,13 +202,14 @@ async function run(): Promise<BenchmarkOutcome> {
         ...overBaseline.map((o) => ({
           name: `p50 latency over the fan-out baseline, ${o.scenario}`,
           target: `<= ${TARGET_OVER_BASELINE}x`,
-          actual: `${fmt(o.median)}x`,
+          // Two decimals: a ratio of 1.21 printed as "1.2x" next to MISS would read as a pass.
+          actual: `${fmt(o.median, 2)}x`,
           pass: o.median <= TARGET_OVER_BASELINE,
         })),
         ...overBaselineWithDuties.map((o) => ({
           name: `p50 latency over the baseline with the contract's duties (proposed), ${o.scenario}`,
           target: `<= ${PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES}x`,
-          actual: `${fmt(o.median)}x`,
+          actual: `${fmt(o.median, 2)}x`,
           pass: o.median <= PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES,
         })),
       ],
@@ -198,6 +222,7 @@ async function run(): Promise<BenchmarkOutcome> {
         overBaselineWithDuties,
         overForward,
         overDirect,
+        overItself,
         targets: {
           overBaseline: TARGET_OVER_BASELINE,
           proposedOverBaselineWithDuties: PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES,
@@ -205,7 +230,7 @@ async function run(): Promise<BenchmarkOutcome> {
       },
     };
   } finally {
-    await closeGroups(groups);
+    await closeGroups([...groups, ...groupsAgain]);
     await Promise.all([relay.worker.dispose(), baseline.dispose()]);
   }
 }

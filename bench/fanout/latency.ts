@@ -23,7 +23,8 @@ import { checkNewDeliveries, RELAY_PATH, type FanoutGroup } from "./subscribers.
  * wait behind it.
  */
 
-export type LatencyPath = "relay" | "baseline" | "baseline-with-duties" | "worker-forward" | "direct";
+/** `relay-again` is the relay on a second workspace of its own: an A/A control. */
+export type LatencyPath = "relay" | "relay-again" | "baseline" | "baseline-with-duties" | "worker-forward" | "direct";
 
 export type LatencyFigures = {
   samples: number;
