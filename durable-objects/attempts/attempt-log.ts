@@ -73,7 +73,7 @@ function fromRow(row: AttemptRow): DeliveryAttempt {
   };
 }
 
-/** The columns of an attempt's row, in the order `rowValues` gives them (seq is worked out in SQL). */
+/** The columns of an attempt's row, in the order `write` puts each row's values (seq is worked out in SQL). */
 const INSERTED_COLUMNS = [
   "subscriber_id",
   "seq",
@@ -105,6 +105,12 @@ const INSERT_HELD = `INSERT INTO delivery_attempts (${INSERTED_COLUMNS.join(", "
     ${INSERTED_COLUMNS.slice(2).map((_, i) => `p.value ->> ${i + 2}`).join(", ")}
   FROM json_each(?) AS p
   RETURNING subscriber_id, seq`;
+
+/**
+ * Rows per insert: each carries at most 1 KiB of the receiver's answer and a short error, so
+ * the JSON parameter stays far below the 2 MB a Durable Object's SQLite takes in one value.
+ */
+const ROWS_PER_INSERT = 500;
 
 type Held = { attempt: AttemptRecord; now: number };
 
@@ -159,25 +165,31 @@ export class AttemptLog implements DeferredWrites {
   }
 
   private write(held: readonly Held[]): void {
-    const perSubscriber = new Map<string, { count: number; now: number }>();
-    const rows = held.map(({ attempt: a, now }) => {
-      const count = (perSubscriber.get(a.subscriberId)?.count ?? 0) + 1;
-      perSubscriber.set(a.subscriberId, { count, now });
-      return [a.subscriberId, count, a.webhookId, a.fromVersion, a.toVersion, a.eventCount, a.attempt, a.trigger,
-        a.startedAt, a.durationMs, a.outcome, a.status, a.responseBody, a.error, now];
-    });
-    const newest = new Map<string, number>();
-    for (const { subscriber_id, seq } of this.sql.composed<{ subscriber_id: string; seq: number }>(INSERT_HELD, [JSON.stringify(rows)]).rows) {
-      newest.set(subscriber_id, Math.max(seq, newest.get(subscriber_id) ?? 0));
+    // Per subscriber: its newest seq, how many rows this write gave it, and the time of the last.
+    const written = new Map<string, { newest: number; count: number; now: number }>();
+    for (let i = 0; i < held.length; i += ROWS_PER_INSERT) {
+      const placeInInsert = new Map<string, number>();
+      const rows = held.slice(i, i + ROWS_PER_INSERT).map(({ attempt: a, now }) => {
+        const place = (placeInInsert.get(a.subscriberId) ?? 0) + 1;
+        placeInInsert.set(a.subscriberId, place);
+        const before = written.get(a.subscriberId);
+        written.set(a.subscriberId, { newest: before?.newest ?? 0, count: (before?.count ?? 0) + 1, now });
+        return [a.subscriberId, place, a.webhookId, a.fromVersion, a.toVersion, a.eventCount, a.attempt, a.trigger,
+          a.startedAt, a.durationMs, a.outcome, a.status, a.responseBody, a.error, now];
+      });
+      const inserted = this.sql.composed<{ subscriber_id: string; seq: number }>(INSERT_HELD, [JSON.stringify(rows)]).rows;
+      for (const { subscriber_id, seq } of inserted) {
+        const entry = written.get(subscriber_id)!;
+        entry.newest = Math.max(entry.newest, seq);
+      }
     }
-    for (const [subscriberId, { count, now }] of perSubscriber) {
-      const seq = newest.get(subscriberId)!;
+    for (const [subscriberId, { newest, count, now }] of written) {
       // Seqs only grow, so what falls out of the newest keepAtMost is the start of the key range
       // (one row per attempt once a subscriber is full).
-      const overflow = seq - ATTEMPT_LOG_BOUNDS.keepAtMost;
+      const overflow = newest - ATTEMPT_LOG_BOUNDS.keepAtMost;
       if (overflow > 0) this.sql`DELETE FROM delivery_attempts WHERE subscriber_id = ${subscriberId} AND seq <= ${overflow}`;
       // Once per AGE_PRUNE_EVERY attempts: when this write's seqs passed a multiple of it.
-      if (Math.floor(seq / AGE_PRUNE_EVERY) > Math.floor((seq - count) / AGE_PRUNE_EVERY)) this.pruneByAge(subscriberId, now, seq);
+      if (Math.floor(newest / AGE_PRUNE_EVERY) > Math.floor((newest - count) / AGE_PRUNE_EVERY)) this.pruneByAge(subscriberId, now, newest);
     }
   }
 

@@ -183,6 +183,28 @@ describe("attempts held until their outcomes' commit", () => {
     expect(b.attempts.map((x) => x.webhookId)).toEqual(["msg_1"]);
   }, 120_000);
 
+  it("numbers a commit's attempts without a gap or a repeat when they take several inserts", async () => {
+    const workspaceId = await workspaceWithSubscribers(["x", "y"]);
+    const result = await withLog(workspaceId, (log, probe) => {
+      log.record(attempt("x", 1), Date.now());
+      // 1,300 attempts in one commit, interleaved: more than one insert carries them.
+      for (let n = 2; n <= 651; n++) {
+        log.hold(attempt("x", n), Date.now());
+        log.hold(attempt("y", n - 1), Date.now());
+      }
+      log.flush();
+      return { x: { count: probe.count("x"), range: probe.range("x") }, y: { count: probe.count("y"), range: probe.range("y") } };
+    });
+    expect(result.x).toEqual({ count: 651, range: { min: 1, max: 651 } });
+    expect(result.y).toEqual({ count: 650, range: { min: 1, max: 650 } });
+    // Each seq holds the attempt recorded in that place.
+    const newest = await page(workspaceId, "y", "limit=2");
+    expect(newest.attempts.map((a) => [a.id, a.webhookId])).toEqual([
+      ["att_650", "msg_650"],
+      ["att_649", "msg_649"],
+    ]);
+  }, 120_000);
+
   it("prunes by age when a commit's attempts pass a multiple of the prune interval", async () => {
     const workspaceId = await workspaceWithSubscribers(["aging"]);
     const now = Date.now();
