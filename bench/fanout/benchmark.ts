@@ -3,7 +3,7 @@ import type { Benchmark, BenchmarkOutcome } from "../lib/benchmark.ts";
 import { startLocalRelay } from "../lib/local-relay.ts";
 import { startLocalWorker } from "../lib/local-worker.ts";
 import { fmt } from "../lib/report.ts";
-import { perRoundRatios, runInterleaved, type Measurement } from "../lib/rounds.ts";
+import { perRoundRatios, roundsWhere, runInterleaved, type Measurement } from "../lib/rounds.ts";
 import { LatencyRecorder, median, type LatencySummary } from "../lib/stats.ts";
 import { receiverSecrets } from "./direct.ts";
 import {
@@ -187,7 +187,8 @@ async function run(): Promise<BenchmarkOutcome> {
             o.scenario,
             `${fmt(o.median, 2)}x`,
             o.perRound.map((x) => `${fmt(x, 2)}x`).join(" "),
-            `${o.perRound.filter((x) => x <= 1).length} of ${o.perRound.length}`,
+            // Ratios of latency: at most 1 is not slower.
+            roundsWhere(o.perRound, (ratio) => ratio <= 1),
           ]),
         },
         {

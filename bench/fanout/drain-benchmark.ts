@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Benchmark, BenchmarkOutcome } from "../lib/benchmark.ts";
 import { startLocalRelay } from "../lib/local-relay.ts";
 import { fmt } from "../lib/report.ts";
-import { balancedOrder, perRoundRatios, type Measurement } from "../lib/rounds.ts";
+import { balancedOrder, perRoundRatios, roundsWhere, type Measurement } from "../lib/rounds.ts";
 import { median, signTestP } from "../lib/stats.ts";
 import { drainDirect, drainThroughRelay, type DrainFigures, type RelayDrainFigures } from "./drain.ts";
 import { RELAY_VARIANTS, variantWorkspaceId, type RelayVariant } from "./relay-variants/names.ts";
@@ -145,7 +145,8 @@ async function run(): Promise<BenchmarkOutcome> {
     { drain: SINGLE_EVENT_DRAIN, label: `${SINGLE_EVENT_DRAIN.events.toLocaleString("en-US")} events, 1 per delivery`, results: singleEvent },
   ].map((d) => ({ ...d, attemptLog: shares(d.drain, "relay-without-attempt-log"), rateLimit: shares(d.drain, "relay-without-rate-limit"), again: shares(d.drain, "relay-again") }));
   const percent = (x: number) => `${fmt(x * 100, 1)} %`;
-  const notSlower = (perRound: readonly number[]) => `${perRound.filter((x) => x >= 1).length} of ${perRound.length}`;
+  // Shares of throughput: at least 1 is not slower.
+  const notSlower = (perRound: readonly number[]) => roundsWhere(perRound, (share) => share >= 1);
   type Share = { median: number; perRound: number[] };
   const shareTable = (title: string, column: string, pick: (d: (typeof drains)[number]) => Share) => ({
     title: `${title} (median of per-round ratios)`,

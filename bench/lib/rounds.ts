@@ -80,3 +80,7 @@ export function perRoundRatios<Target, Scenario, Result>(
   }
   return ratios;
 }
+
+/** How many per-round ratios `holds` accepts, as a report shows it: "k of n". */
+export const roundsWhere = (perRound: readonly number[], holds: (ratio: number) => boolean): string =>
+  `${perRound.filter(holds).length} of ${perRound.length}`;

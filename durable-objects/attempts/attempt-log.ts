@@ -129,12 +129,6 @@ export class AttemptLog implements DeferredWrites {
 
   constructor(private readonly sql: Sql) {}
 
-  /** Appends one attempt at once and keeps its subscriber within the bounds. Call inside `transactionSync`. */
-  record(attempt: AttemptRecord, now: number): void {
-    this.hold(attempt, now);
-    this.flush();
-  }
-
   /** Holds an attempt until `flush`, inside the transaction that applies its outcome. */
   hold(attempt: AttemptRecord, now: number): void {
     this.held.push({ attempt, now });

@@ -560,8 +560,11 @@ export class Dispatcher {
    */
   private save(...subscribers: Subscriber[]): void {
     this.deps.store.saveProgress(...subscribers);
-    const leases = subscribers.filter((s) => s.inFlight && s.state !== "paused" && s.state !== "disabled").map((s) => s.inFlight!.leaseUntil);
-    if (leases.length > 0) this.armWatchdogNoLaterThan(Math.min(...leases));
+    let earliestLease = Infinity;
+    for (const s of subscribers) {
+      if (s.inFlight && s.state !== "paused" && s.state !== "disabled") earliestLease = Math.min(earliestLease, s.inFlight.leaseUntil);
+    }
+    if (earliestLease !== Infinity) this.armWatchdogNoLaterThan(earliestLease);
   }
 
   private armWatchdogNoLaterThan(leaseUntil: number): void {

@@ -43,6 +43,12 @@ async function workspaceWithSubscribers(ids: string[]): Promise<string> {
   return workspaceId;
 }
 
+/** One attempt written at once: held, then flushed, as a commit of a single outcome does. */
+function recordNow(log: AttemptLog, a: AttemptRecord, now: number): void {
+  log.hold(a, now);
+  log.flush();
+}
+
 type LogProbe = { rowsRead(): number; count(subscriberId: string): number; range(subscriberId: string): { min: number; max: number } };
 
 /**
@@ -84,14 +90,14 @@ describe("attempt log bounds", () => {
     const old = Date.now() - 30 * DAY_MS;
     const max = ATTEMPT_LOG_BOUNDS.keepAtMost;
     const probed = await withLog(workspaceId, (log, probe) => {
-      for (let n = 1; n <= max; n++) log.record(attempt("other", n), old);
-      for (let n = 1; n <= max; n++) log.record(attempt("full", n), old);
+      for (let n = 1; n <= max; n++) recordNow(log, attempt("other", n), old);
+      for (let n = 1; n <= max; n++) recordNow(log, attempt("full", n), old);
       const atLimit = probe.count("full");
       probe.rowsRead();
       // Attempt 10,001 is the one that drops the oldest; its reads must not depend on the table.
-      log.record(attempt("full", max + 1), old);
+      recordNow(log, attempt("full", max + 1), old);
       const readsWhenFull = probe.rowsRead();
-      for (let n = max + 2; n <= max + 250; n++) log.record(attempt("full", n), old);
+      for (let n = max + 2; n <= max + 250; n++) recordNow(log, attempt("full", n), old);
       return { atLimit, readsWhenFull, count: probe.count("full"), range: probe.range("full"), other: probe.count("other") };
     });
     expect(probed.atLimit).toBe(max);
@@ -115,13 +121,13 @@ describe("attempt log bounds", () => {
     const now = Date.now();
     const eightDaysAgo = now - 8 * DAY_MS;
     const result = await withLog(workspaceId, (log, probe) => {
-      for (let n = 1; n <= 3000; n++) log.record(attempt("aging", n), eightDaysAgo);
+      for (let n = 1; n <= 3000; n++) recordNow(log, attempt("aging", n), eightDaysAgo);
       const beforeAging = probe.count("aging");
       // 100 recent attempts: the age prune runs, and keeps the newest 1,000 whatever their age.
-      for (let n = 3001; n <= 3100; n++) log.record(attempt("aging", n), now);
+      for (let n = 3001; n <= 3100; n++) recordNow(log, attempt("aging", n), now);
       const afterAging = { count: probe.count("aging"), range: probe.range("aging") };
       // 2,000 more recent ones: all of the last 7 days are kept, even beyond 1,000.
-      for (let n = 3101; n <= 5100; n++) log.record(attempt("aging", n), now);
+      for (let n = 3101; n <= 5100; n++) recordNow(log, attempt("aging", n), now);
       const recentOnly = { count: probe.count("aging"), range: probe.range("aging") };
       // A prune that deletes nothing reads next to nothing.
       probe.rowsRead();
@@ -141,8 +147,8 @@ describe("attempts held until their outcomes' commit", () => {
     const workspaceId = await workspaceWithSubscribers(["a", "b", "c"]);
     const max = ATTEMPT_LOG_BOUNDS.keepAtMost;
     const result = await withLog(workspaceId, (log, probe) => {
-      for (let n = 1; n <= 5; n++) log.record(attempt("a", n), Date.now());
-      for (let n = 1; n <= max - 1; n++) log.record(attempt("c", n), Date.now());
+      for (let n = 1; n <= 5; n++) recordNow(log, attempt("a", n), Date.now());
+      for (let n = 1; n <= max - 1; n++) recordNow(log, attempt("c", n), Date.now());
       probe.rowsRead();
       // One commit's outcomes: three of a, one of b, two of c (which passes the bound), and one
       // of b whose outcome's savepoint was undone.
@@ -186,7 +192,7 @@ describe("attempts held until their outcomes' commit", () => {
   it("numbers a commit's attempts without a gap or a repeat when they take several inserts", async () => {
     const workspaceId = await workspaceWithSubscribers(["x", "y"]);
     const result = await withLog(workspaceId, (log, probe) => {
-      log.record(attempt("x", 1), Date.now());
+      recordNow(log, attempt("x", 1), Date.now());
       // 1,300 attempts in one commit, interleaved: more than one insert carries them.
       for (let n = 2; n <= 651; n++) {
         log.hold(attempt("x", n), Date.now());
@@ -209,7 +215,7 @@ describe("attempts held until their outcomes' commit", () => {
     const workspaceId = await workspaceWithSubscribers(["aging"]);
     const now = Date.now();
     const result = await withLog(workspaceId, (log, probe) => {
-      for (let n = 1; n <= 1_098; n++) log.record(attempt("aging", n), now - 8 * DAY_MS);
+      for (let n = 1; n <= 1_098; n++) recordNow(log, attempt("aging", n), now - 8 * DAY_MS);
       const before = probe.count("aging");
       // 1,099 to 1,101 in one commit: 1,100 is a multiple of 100, though no single write ends on it.
       for (let n = 1_099; n <= 1_101; n++) log.hold(attempt("aging", n), now);
