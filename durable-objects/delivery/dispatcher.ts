@@ -11,6 +11,7 @@ import type { StoredRow } from "../event-log";
 import type { Sql } from "../sql";
 import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
+import { sendThroughWorker } from "./delivery-invocations";
 import { recordDeliveryOutcome } from "./delivery-log";
 import type { BatchEvent, DeliveryObserver } from "./observer";
 import { OutcomeBatcher } from "./outcome-batcher";
@@ -66,6 +67,12 @@ const batchEventsOf = (rows: readonly StoredRow[]): BatchEvent[] =>
 
 /** A batch about to start: the subscriber with it in flight, and the events it carries. */
 type NewBatch = { subscriber: Subscriber; batch: InFlight; rows: StoredRow[] };
+
+/** An attempt to make: a subscriber's batch, with its events when the caller has them. */
+type PlannedSend = { subscriberId: string; batch: InFlight; rows?: StoredRow[] };
+
+/** An attempt built and ready to go, and the batch it belongs to. */
+type ReadySend = { ref: DeliveryRef; request: DeliveryRequest };
 
 /** A request ready to send, with the events it carries. */
 type BuiltRequest = { request: DeliveryRequest; events: BatchEvent[] };
@@ -185,44 +192,48 @@ export class Dispatcher {
   private startBatches(batches: readonly NewBatch[]): void {
     if (batches.length === 0) return;
     this.save(...batches.map((b) => b.subscriber));
-    for (const { subscriber, batch, rows } of batches) this.sendInBackground(subscriber.id, batch, "fast-path", rows);
+    this.sendInBackground(
+      batches.map(({ subscriber, batch, rows }) => ({ subscriberId: subscriber.id, batch, rows })),
+      "fast-path",
+    );
   }
 
-  private sendInBackground(subscriberId: string, batch: InFlight, trigger: AttemptTrigger, rows?: StoredRow[]): void {
-    this.sendNow(subscriberId, batch, trigger, rows).catch((err) => {
-      // The lease stays set, so the watchdog re-sends; log for the operator.
+  private sendInBackground(sends: readonly PlannedSend[], trigger: AttemptTrigger): void {
+    this.sendAll(sends, trigger).catch((err) => {
+      // The leases stay set, so the watchdog re-sends; log for the operator.
       console.error("delivery attempt failed unexpectedly", err instanceof Error ? err.message : String(err));
     });
   }
 
-  /** Sends one attempt from the Durable Object through the DeliveryWorker and applies its outcome. */
-  private async sendNow(subscriberId: string, batch: InFlight, trigger: AttemptTrigger, rows?: StoredRow[]): Promise<void> {
-    const s = this.deps.store.get(subscriberId);
-    if (!s) return;
-    const built = await this.buildRequest(s, batch, rows, Date.now());
-    if (!built) return;
+  /**
+   * Sends attempts from the Durable Object through the DeliveryWorker, several to an
+   * invocation (`sendThroughWorker`), and applies each outcome as its receiver answers.
+   */
+  private async sendAll(sends: readonly PlannedSend[], trigger: AttemptTrigger): Promise<void> {
+    const ready = (await Promise.all(sends.map((send) => this.prepareSend(send, trigger)))).filter((r) => r !== undefined);
+    const outcomes = sendThroughWorker(this.deps.env.DELIVERY_WORKER, ready.map((r) => r.request));
+    const applied = await Promise.allSettled(
+      ready.map(async ({ ref }, i) => this.applyOutcome(ref, await this.outcomes.track(outcomes[i]!), trigger)),
+    );
+    const failed = applied.find((a) => a.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  /** The request of one planned attempt, built and remembered; nothing if its subscriber or events are gone. */
+  private async prepareSend(send: PlannedSend, trigger: AttemptTrigger): Promise<ReadySend | undefined> {
+    const s = this.deps.store.get(send.subscriberId);
+    if (!s) return undefined;
+    const built = await this.buildRequest(s, send.batch, send.rows, Date.now());
+    if (!built) return undefined;
     // The fast path counted its batch when it started it (kick); a watchdog re-send counts here.
     if (trigger === "watchdog") this.deps.pacing.record(s, built.events.length, Date.now());
-    this.sentEvents.set(s.id, { batchId: batch.id, events: built.events });
-    await this.applyOutcome(this.refOf(s.id, batch), await this.deliverThroughWorker(built.request), trigger);
+    this.sentEvents.set(s.id, { batchId: send.batch.id, events: built.events });
+    return { ref: this.refOf(s.id, send.batch), request: built.request };
   }
 
   /** One attempt through the Worker's DeliveryWorker entrypoint; its failure is an outcome too. */
-  private async deliverThroughWorker(request: DeliveryRequest): Promise<DeliveryOutcome> {
-    const startedAt = Date.now();
-    try {
-      return await this.outcomes.track(this.deps.env.DELIVERY_WORKER.deliver(request));
-    } catch (err) {
-      return {
-        kind: "network_error",
-        status: null,
-        retryAfterSeconds: null,
-        message: `delivery worker unavailable: ${err instanceof Error ? err.message : String(err)}`,
-        startedAt,
-        at: Date.now(),
-        responseBody: null,
-      };
-    }
+  private deliverThroughWorker(request: DeliveryRequest): Promise<DeliveryOutcome> {
+    return this.outcomes.track(sendThroughWorker(this.deps.env.DELIVERY_WORKER, [request])[0]!);
   }
 
   private async buildRequest(
@@ -442,6 +453,7 @@ export class Dispatcher {
    * relay restarted, the Worker invocation died) or a retry whose queue message was lost.
    */
   runWatchdog(now = Date.now()): void {
+    const resends: PlannedSend[] = [];
     for (const s of this.deps.store.list()) {
       const batch = s.inFlight;
       if (!batch || batch.leaseUntil > now || s.state === "paused" || s.state === "disabled") continue;
@@ -460,8 +472,9 @@ export class Dispatcher {
         leaseUntil: now + DELIVERY_LEASE_MS,
       };
       this.save({ ...s, inFlight: resend });
-      this.sendInBackground(s.id, resend, "watchdog");
+      resends.push({ subscriberId: s.id, batch: resend });
     }
+    if (resends.length > 0) this.sendInBackground(resends, "watchdog");
   }
 
   /**

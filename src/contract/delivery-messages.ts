@@ -23,6 +23,23 @@ export type DeliveryRequest = {
   body: string;
 };
 
+/**
+ * How many attempts share one DeliveryWorker invocation. A Worker invocation may hold six
+ * connections open at once (Workers limits), so six fetches still run side by side and none
+ * waits for a connection; more would queue inside the invocation. Every invocation costs the
+ * runtime its own request context and tracing, whatever it sends: one per attempt made a
+ * 100-subscriber fan-out 100 invocations (BENCHMARKS.md, 2026-12-02).
+ */
+export const ATTEMPTS_PER_INVOCATION = 6;
+
+/**
+ * Where a DeliveryWorker invocation that carries several attempts reports each outcome, by the
+ * attempt's index in the call, as soon as its receiver has answered.
+ */
+export interface DeliveryOutcomeSink {
+  report(index: number, outcome: DeliveryOutcome): void | Promise<void>;
+}
+
 /** What one attempt came to. `status` is null when no HTTP response arrived. */
 export type DeliveryOutcome = {
   kind: AttemptOutcomeKind;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeliveryBody } from "../../src/contract/delivery";
+import { ATTEMPTS_PER_INVOCATION } from "../../src/contract/delivery-messages";
 import { receiverPool, type Receiver } from "../support/receiver";
 import { eventually, makeEvent, relayClient, startRelay, type LocalRelay } from "../support/relay";
 
@@ -138,5 +139,45 @@ describe("start positions and replay", () => {
     expect(resumed.body.state).toBe("active");
     await eventually(() => ids(r).length === 2, 30_000);
     expect(ids(r)).toEqual(["a", "b"]);
+  });
+});
+
+// A fan-out shares its DeliveryWorker invocations, up to six attempts each. What a subscriber
+// sees of that: every subscriber still gets everything, in order, and one that does not answer
+// holds back none of the attempts that share its invocation.
+describe("attempts sharing an invocation", () => {
+  it("delivers everything in order past a subscriber that holds its first request, in every invocation", async () => {
+    const workspace = "invocations";
+    const ingress = await client.createWorkspace(workspace);
+    // More subscribers than one invocation carries, with the stuck one in the first invocation.
+    const count = 2 * ATTEMPTS_PER_INVOCATION + 1;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const stuck = await receivers.start(async (_req, res) => {
+      await released;
+      res.writeHead(200).end("ok");
+    });
+    const healthy = await Promise.all(Array.from({ length: count - 1 }, () => receivers.start()));
+    const all = [healthy[0]!, stuck, ...healthy.slice(1)];
+    for (const [i, r] of all.entries()) {
+      const res = await client.call("PUT", `/v1/workspaces/${workspace}/subscribers/s${i}`, { kind: "webhook", url: r.url });
+      expect(res.status).toBe(201);
+    }
+
+    const events = Array.from({ length: 40 }, (_, i) => makeEvent(`inv${i}`));
+    for (let i = 0; i < events.length; i += 8) await client.ingest(workspace, ingress, events.slice(i, i + 8));
+    const sent = events.map((e) => e.id);
+
+    // Every other subscriber gets all of it while the stuck one's first attempt is unanswered,
+    // well before that attempt's 15 s timeout would free its invocation.
+    await eventually(() => healthy.every((r) => ids(r).length === sent.length), 10_000);
+    for (const r of healthy) expect(ids(r)).toEqual(sent);
+    expect(stuck.requests).toHaveLength(1);
+
+    release();
+    await eventually(() => ids(stuck).length >= sent.length, 30_000);
+    expect(ids(stuck)).toEqual(sent);
+    const status = (await client.call("GET", `/v1/workspaces/${workspace}/subscribers/s1`)).body;
+    expect(status).toMatchObject({ cursor: expect.any(Number), lag: 0 });
   });
 });
