@@ -192,31 +192,31 @@ export class Dispatcher {
   private startBatches(batches: readonly NewBatch[]): void {
     if (batches.length === 0) return;
     this.save(...batches.map((b) => b.subscriber));
-    this.sendInBackground(
+    void this.sendAll(
       batches.map(({ subscriber, batch, rows }) => ({ subscriberId: subscriber.id, batch, rows })),
       "fast-path",
     );
   }
 
-  private sendInBackground(sends: readonly PlannedSend[], trigger: AttemptTrigger): void {
-    this.sendAll(sends, trigger).catch((err) => {
-      // The leases stay set, so the watchdog re-sends; log for the operator.
-      console.error("delivery attempt failed unexpectedly", err instanceof Error ? err.message : String(err));
-    });
-  }
-
   /**
    * Sends attempts from the Durable Object through the DeliveryWorker, several to an
-   * invocation (`sendThroughWorker`), and applies each outcome as its receiver answers.
+   * invocation (`sendThroughWorker`), and applies each outcome as its receiver answers. One
+   * attempt that fails to build or settle stops none of the others. Never rejects.
    */
   private async sendAll(sends: readonly PlannedSend[], trigger: AttemptTrigger): Promise<void> {
-    const ready = (await Promise.all(sends.map((send) => this.prepareSend(send, trigger)))).filter((r) => r !== undefined);
+    const prepared = await Promise.allSettled(sends.map((send) => this.prepareSend(send, trigger)));
+    const ready = prepared.flatMap((p) => (p.status === "fulfilled" && p.value ? [p.value] : []));
     const outcomes = sendThroughWorker(this.deps.env.DELIVERY_WORKER, ready.map((r) => r.request));
     const applied = await Promise.allSettled(
       ready.map(async ({ ref }, i) => this.applyOutcome(ref, await this.outcomes.track(outcomes[i]!), trigger)),
     );
-    const failed = applied.find((a) => a.status === "rejected");
-    if (failed) throw failed.reason;
+    for (const result of [...prepared, ...applied]) {
+      // Its lease stays set, so the watchdog re-sends; log for the operator.
+      if (result.status === "rejected") {
+        const err: unknown = result.reason;
+        console.error("delivery attempt failed unexpectedly", err instanceof Error ? err.message : String(err));
+      }
+    }
   }
 
   /** The request of one planned attempt, built and remembered; nothing if its subscriber or events are gone. */
@@ -474,7 +474,7 @@ export class Dispatcher {
       this.save({ ...s, inFlight: resend });
       resends.push({ subscriberId: s.id, batch: resend });
     }
-    if (resends.length > 0) this.sendInBackground(resends, "watchdog");
+    if (resends.length > 0) void this.sendAll(resends, "watchdog");
   }
 
   /**
