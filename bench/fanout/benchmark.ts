@@ -21,7 +21,7 @@ import { closeGroups, createFanoutGroup, type FanoutGroup } from "./subscribers.
  * The fan-out benchmark, against the relay under `wrangler dev` with webhook subscribers on
  * HTTP receivers on 127.0.0.1: end-to-end latency from the client's ingest to each receiver at
  * 1, 10 and 100 subscribers, through the relay and through the fan-out baseline (a minimal
- * Worker of the relay's design, `baseline/worker.ts`), through the same baseline doing the
+ * Worker of the relay's design as issue 9 defines it, `baseline/worker.ts`), through the same baseline doing the
  * duties the contract gives any relay (the proposed comparison, see below), and two reference
  * lines: a Worker that POSTs to the receivers itself, and the client POSTing to them directly.
  * The relay also runs on a second workspace, an A/A control. All six in interleaved rounds. The catch-up drains are a benchmark of their own

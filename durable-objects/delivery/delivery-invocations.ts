@@ -2,7 +2,7 @@ import { RpcTarget } from "cloudflare:workers";
 import { ATTEMPTS_PER_INVOCATION, type DeliveryOutcome, type DeliveryOutcomeSink, type DeliveryRequest } from "../../src/contract/delivery-messages";
 
 /** The outcome of an attempt whose invocation failed before it reported one. */
-export function workerUnavailable(err: unknown, startedAt: number): DeliveryOutcome {
+function workerUnavailable(err: unknown, startedAt: number): DeliveryOutcome {
   return {
     kind: "network_error",
     status: null,

@@ -453,6 +453,7 @@ export class Dispatcher {
    * relay restarted, the Worker invocation died) or a retry whose queue message was lost.
    */
   runWatchdog(now = Date.now()): void {
+    const changed: Subscriber[] = [];
     const resends: PlannedSend[] = [];
     for (const s of this.deps.store.list()) {
       const batch = s.inFlight;
@@ -461,7 +462,7 @@ export class Dispatcher {
       // as a queued retry does. Its lease moves to that time, so the watchdog comes back then.
       const paced = this.deps.pacing.allowance(s, now);
       if (!paced.ok) {
-        this.save({ ...s, inFlight: { ...batch, leaseUntil: paced.retryAt } });
+        changed.push({ ...s, inFlight: { ...batch, leaseUntil: paced.retryAt } });
         continue;
       }
       const resend: InFlight = {
@@ -471,9 +472,11 @@ export class Dispatcher {
         phase: "sending",
         leaseUntil: now + DELIVERY_LEASE_MS,
       };
-      this.save({ ...s, inFlight: resend });
+      changed.push({ ...s, inFlight: resend });
       resends.push({ subscriberId: s.id, batch: resend });
     }
+    // Every new lease in one write, as a fan-out's, then the sends.
+    if (changed.length > 0) this.save(...changed);
     if (resends.length > 0) void this.sendAll(resends, "watchdog");
   }
 

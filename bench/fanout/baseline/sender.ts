@@ -8,8 +8,9 @@ export async function post(url: string, body: string, headers: Record<string, st
 }
 
 /**
- * The relay's DeliveryWorker in miniature: one outbound POST per call, each call its own
- * Worker invocation. Bench Workers export it and bind to it by service binding.
+ * A DeliveryWorker in miniature: one outbound POST per call, each call its own Worker
+ * invocation (the relay's carries up to six per call). Bench Workers export it and bind to it
+ * by service binding.
  */
 export class Sender extends WorkerEntrypoint {
   async deliver(url: string, body: string, headers?: Record<string, string>): Promise<number> {
