@@ -20,43 +20,62 @@ import { closeGroups, createFanoutGroup, type FanoutGroup } from "./subscribers.
 /**
  * The fan-out benchmark, against the relay under `wrangler dev` with webhook subscribers on
  * HTTP receivers on 127.0.0.1: end-to-end latency from the client's ingest to each receiver at
- * 1, 10 and 100 subscribers, through the relay and through the fan-out baseline (a minimal
- * Worker of the relay's design as issue 9 defines it, `baseline/worker.ts`), through the same baseline doing the
- * duties the contract gives any relay (the proposed comparison, see below), and two reference
- * lines: a Worker that POSTs to the receivers itself, and the client POSTing to them directly.
- * The relay also runs on a second workspace, an A/A control. All six in interleaved rounds. The catch-up drains are a benchmark of their own
- * (`drain-benchmark.ts`).
+ * 1, 10 and 100 subscribers, through the relay and through the fan-out baseline Worker
+ * (`baseline/worker.ts`), a minimal Worker of the relay's design, four ways:
+ *   - as issue 9 defines it, one Worker invocation per receiver;
+ *   - grouped, six receivers to an invocation, as the relay sends them (the relay's design
+ *     since it carries six attempts to an invocation);
+ *   - each of those two doing the duties the contract gives any relay (the proposed
+ *     comparison, see below).
+ * Two reference lines: a Worker that POSTs to the receivers itself, and the client POSTing to
+ * them directly. The relay also runs on a second workspace, an A/A control. All eight in
+ * interleaved rounds. The catch-up drains are a benchmark of their own (`drain-benchmark.ts`).
  */
 
-/** Issue 9: relay p50 at most this multiple of the baseline's, at every subscriber count. */
+/**
+ * Issue 9: relay p50 at most this multiple of the baseline's, at every subscriber count. It is
+ * checked against the baseline as the issue defines it (one invocation per receiver) and
+ * against the same baseline grouped as the relay groups its attempts: the issue asks for "a
+ * baseline of the relay's own design", and the relay's design changed.
+ */
 const TARGET_OVER_BASELINE = 1.2;
 /**
- * Proposed instead (BENCHMARKS.md): the same multiple of the baseline doing the contract's
- * duties (signature check, a lease per receiver, a signature per receiver, an outcome row per
- * answer), so that the ratio prices the relay's design rather than what any relay must do.
+ * Proposed instead (BENCHMARKS.md): the same multiple of the grouped baseline doing the
+ * contract's duties (signature check, a lease per receiver, a signature per receiver, an
+ * outcome row per answer), so that the ratio prices the relay's design rather than what any
+ * relay must do.
  */
 const PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES = 1.2;
 const HERE = import.meta.dirname;
 
 type Scenario = { name: string; subscribers: number; samples: number; warmupSamples: number; idleMs: number };
 
-// 6 rounds of 50 samples: 300 samples per configuration and path (×N receipts), enough for a
-// p99, and with the six paths in a balanced order (`balancedOrder`) each path runs once in each
-// position and follows every other path once. Sized so that the benchmark takes about 6 minutes
+// 8 rounds of 35 samples: 280 samples per configuration and path (×N receipts), enough for a
+// p99, and with the eight paths in a balanced order (`balancedOrder`) each path runs once in each
+// position and follows every other path once. Sized so that the benchmark takes about 9 minutes
 // here; each run is also time-bounded. `idleMs` is the pause before each sample (latency.ts): at 100 subscribers the
 // previous event's answers and outcomes take longer to settle.
 const SCENARIOS: readonly Scenario[] = [
-  { name: "1 subscriber", subscribers: 1, samples: 50, warmupSamples: 20, idleMs: 20 },
-  { name: "10 subscribers", subscribers: 10, samples: 50, warmupSamples: 10, idleMs: 20 },
-  { name: "100 subscribers", subscribers: 100, samples: 50, warmupSamples: 5, idleMs: 100 },
+  { name: "1 subscriber", subscribers: 1, samples: 35, warmupSamples: 20, idleMs: 20 },
+  { name: "10 subscribers", subscribers: 10, samples: 35, warmupSamples: 10, idleMs: 20 },
+  { name: "100 subscribers", subscribers: 100, samples: 35, warmupSamples: 5, idleMs: 100 },
 ];
 /**
  * "relay-again" is the relay unchanged, on a second workspace with receivers of its own: the
  * relay over it is an A/A control, which shows how far apart two identical paths come out here,
  * and so how close to a target a ratio can be told from it.
  */
-const PATHS: readonly LatencyPath[] = ["relay", "relay-again", "baseline", "baseline-with-duties", "worker-forward", "direct"];
-const ROUNDS = 6;
+const PATHS: readonly LatencyPath[] = [
+  "relay",
+  "relay-again",
+  "baseline",
+  "baseline-grouped",
+  "baseline-with-duties",
+  "baseline-grouped-with-duties",
+  "worker-forward",
+  "direct",
+];
+const ROUNDS = 8;
 const MAX_RUN_MS = 30_000;
 
 type Pooled = { perReceiver: LatencySummary; allReceived: LatencySummary; response: LatencySummary; afterResponse: LatencySummary };
@@ -120,13 +139,13 @@ async function run(): Promise<BenchmarkOutcome> {
             ? await measureRelay(latencyRun)
             : target === "relay-again"
               ? await measureRelay({ ...latencyRun, group: groupsAgain[i]! })
-              : target === "baseline"
-              ? await measureBaseline(latencyRun, baseline)
-              : target === "baseline-with-duties"
-                ? await measureBaselineWithDuties(latencyRun, baseline)
-                : target === "worker-forward"
-                  ? await measureForward(latencyRun, baseline)
-                  : await measureDirect(latencyRun);
+              : target === "baseline" || target === "baseline-grouped"
+                ? await measureBaseline(latencyRun, baseline, target === "baseline-grouped")
+                : target === "baseline-with-duties" || target === "baseline-grouped-with-duties"
+                  ? await measureBaselineWithDuties(latencyRun, baseline, target === "baseline-grouped-with-duties")
+                  : target === "worker-forward"
+                    ? await measureForward(latencyRun, baseline)
+                    : await measureDirect(latencyRun);
         const summary = figures.perReceiver.summary();
         console.log(
           `  ${(warmup ? "warm-up" : `round ${round}/${ROUNDS}`).padEnd(11)} ${scenario.name.padEnd(16)} ${target.padEnd(20)} ` +
@@ -147,7 +166,9 @@ async function run(): Promise<BenchmarkOutcome> {
         return { scenario: scenario.name, subscribers: scenario.subscribers, median: median(perRound), perRound };
       });
     const overBaseline = ratiosOver("baseline");
+    const overGroupedBaseline = ratiosOver("baseline-grouped");
     const overBaselineWithDuties = ratiosOver("baseline-with-duties");
+    const overGroupedBaselineWithDuties = ratiosOver("baseline-grouped-with-duties");
     const overForward = ratiosOver("worker-forward");
     const overDirect = ratiosOver("direct");
     const overItself = ratiosOver("relay-again");
@@ -167,17 +188,24 @@ async function run(): Promise<BenchmarkOutcome> {
           ]),
         },
         {
-          title: "Relay p50 over the baseline's, over the baseline with the contract's duties, and over the reference lines (median of per-round ratios)",
-          columns: ["subscribers", "relay / baseline", "per round", "relay / baseline with duties", "per round", "relay / worker-forward", "relay / direct"],
+          title:
+            "Relay p50 over the baselines' (one invocation per receiver, and grouped six to an invocation as the relay sends), with and without the contract's duties (median of per-round ratios)",
+          columns: ["subscribers", "relay / baseline", "per round", "relay / grouped baseline", "per round", "relay / baseline with duties", "relay / grouped baseline with duties", "per round"],
           rows: overBaseline.map((o, i) => [
             o.scenario,
-            `${fmt(o.median)}x`,
-            o.perRound.map((x) => `${fmt(x)}x`).join(" "),
-            `${fmt(overBaselineWithDuties[i]!.median)}x`,
-            overBaselineWithDuties[i]!.perRound.map((x) => `${fmt(x)}x`).join(" "),
-            `${fmt(overForward[i]!.median)}x`,
-            `${fmt(overDirect[i]!.median)}x`,
+            `${fmt(o.median, 2)}x`,
+            o.perRound.map((x) => `${fmt(x, 2)}x`).join(" "),
+            `${fmt(overGroupedBaseline[i]!.median, 2)}x`,
+            overGroupedBaseline[i]!.perRound.map((x) => `${fmt(x, 2)}x`).join(" "),
+            `${fmt(overBaselineWithDuties[i]!.median, 2)}x`,
+            `${fmt(overGroupedBaselineWithDuties[i]!.median, 2)}x`,
+            overGroupedBaselineWithDuties[i]!.perRound.map((x) => `${fmt(x, 2)}x`).join(" "),
           ]),
+        },
+        {
+          title: "Relay p50 over the reference lines' (median of per-round ratios)",
+          columns: ["subscribers", "relay / worker-forward", "relay / direct"],
+          rows: overForward.map((o, i) => [o.scenario, `${fmt(o.median, 2)}x`, `${fmt(overDirect[i]!.median, 2)}x`]),
         },
         {
           title:
@@ -201,14 +229,20 @@ async function run(): Promise<BenchmarkOutcome> {
       ],
       checks: [
         ...overBaseline.map((o) => ({
-          name: `p50 latency over the fan-out baseline, ${o.scenario}`,
+          name: `p50 latency over the fan-out baseline (an invocation per receiver, as issue 9 has it), ${o.scenario}`,
           target: `<= ${TARGET_OVER_BASELINE}x`,
           // Two decimals: a ratio of 1.21 printed as "1.2x" next to MISS would read as a pass.
           actual: `${fmt(o.median, 2)}x`,
           pass: o.median <= TARGET_OVER_BASELINE,
         })),
-        ...overBaselineWithDuties.map((o) => ({
-          name: `p50 latency over the baseline with the contract's duties (proposed), ${o.scenario}`,
+        ...overGroupedBaseline.map((o) => ({
+          name: `p50 latency over the fan-out baseline grouped as the relay sends (six to an invocation), ${o.scenario}`,
+          target: `<= ${TARGET_OVER_BASELINE}x`,
+          actual: `${fmt(o.median, 2)}x`,
+          pass: o.median <= TARGET_OVER_BASELINE,
+        })),
+        ...overGroupedBaselineWithDuties.map((o) => ({
+          name: `p50 latency over the grouped baseline with the contract's duties (proposed), ${o.scenario}`,
           target: `<= ${PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES}x`,
           actual: `${fmt(o.median, 2)}x`,
           pass: o.median <= PROPOSED_TARGET_OVER_BASELINE_WITH_DUTIES,
@@ -220,7 +254,9 @@ async function run(): Promise<BenchmarkOutcome> {
         maxRunMs: MAX_RUN_MS,
         latency: pooled,
         overBaseline,
+        overGroupedBaseline,
         overBaselineWithDuties,
+        overGroupedBaselineWithDuties,
         overForward,
         overDirect,
         overItself,
@@ -239,7 +275,7 @@ async function run(): Promise<BenchmarkOutcome> {
 export const fanoutBenchmark: Benchmark = {
   name: "fanout",
   description:
-    "webhook fan-out latency at 1/10/100 subscribers vs a minimal Worker of the relay's design, and the same doing the contract's duties (issues 3, 9)",
+    "webhook fan-out latency at 1/10/100 subscribers vs a minimal Worker of the relay's design (an invocation per receiver, and six to one as the relay sends), and the same doing the contract's duties (issues 3, 9)",
   runByDefault: true,
   run,
 };

@@ -8,7 +8,7 @@ import { signedPosts } from "../lib/signed-request.ts";
 import { LatencyRecorder } from "../lib/stats.ts";
 import { carriesEvent, nextArrival } from "./arrivals.ts";
 import { expectSameIds } from "./deliveries.ts";
-import { BASELINE_PATH, DUTIES_PATH, FORWARD_PATH, FORWARD_TO_HEADER } from "./baseline/paths.ts";
+import { BASELINE_PATH, DUTIES_PATH, FORWARD_PATH, FORWARD_TO_HEADER, GROUPED_DUTIES_PATH, GROUPED_PARAM, GROUPED_PATH } from "./baseline/paths.ts";
 import { DIRECT_PATH, directPost } from "./direct.ts";
 import type { LocalWorker } from "../lib/local-worker.ts";
 import { checkNewDeliveries, RELAY_PATH, type FanoutGroup } from "./subscribers.ts";
@@ -23,8 +23,19 @@ import { checkNewDeliveries, RELAY_PATH, type FanoutGroup } from "./subscribers.
  * wait behind it.
  */
 
-/** `relay-again` is the relay on a second workspace of its own: an A/A control. */
-export type LatencyPath = "relay" | "relay-again" | "baseline" | "baseline-with-duties" | "worker-forward" | "direct";
+/**
+ * `relay-again` is the relay on a second workspace of its own: an A/A control. The `grouped`
+ * baselines carry six receivers to a Worker invocation, as the relay does; the others one.
+ */
+export type LatencyPath =
+  | "relay"
+  | "relay-again"
+  | "baseline"
+  | "baseline-with-duties"
+  | "baseline-grouped"
+  | "baseline-grouped-with-duties"
+  | "worker-forward"
+  | "direct";
 
 export type LatencyFigures = {
   samples: number;
@@ -91,11 +102,13 @@ export async function measureRelay(run: LatencyRun): Promise<LatencyFigures> {
 /**
  * Samples through the fan-out baseline Worker (`baseline/worker.ts`): the same one-event
  * ingest body, committed by a Durable Object and handed to one service-binding call per
- * receiver. Its receivers are the group's, registered under the group's name beforehand.
+ * receiver, or with `grouped` one per six receivers. Its receivers are the group's,
+ * registered under the group's name beforehand.
  */
-export async function measureBaseline(run: LatencyRun, baseline: LocalWorker): Promise<LatencyFigures> {
+export async function measureBaseline(run: LatencyRun, baseline: LocalWorker, grouped = false): Promise<LatencyFigures> {
   const events = sampleEvents(run);
-  return measureThroughWorker(run, baseline, events, unsignedPosts(events, `/groups/${run.group.workspaceId}/events`), BASELINE_PATH);
+  const path = `/groups/${run.group.workspaceId}/events${grouped ? `?${GROUPED_PARAM}` : ""}`;
+  return measureThroughWorker(run, baseline, events, unsignedPosts(events, path), grouped ? GROUPED_PATH : BASELINE_PATH);
 }
 
 /**
@@ -103,14 +116,14 @@ export async function measureBaseline(run: LatencyRun, baseline: LocalWorker): P
  * the relay's signed one-event ingest, with the group's ingress secret, registered beforehand
  * with a secret per receiver.
  */
-export async function measureBaselineWithDuties(run: LatencyRun, baseline: LocalWorker): Promise<LatencyFigures> {
+export async function measureBaselineWithDuties(run: LatencyRun, baseline: LocalWorker, grouped = false): Promise<LatencyFigures> {
   const events = sampleEvents(run);
   const requests = await signedPosts({
-    path: `/groups/${run.group.workspaceId}/signed-events`,
+    path: `/groups/${run.group.workspaceId}/signed-events${grouped ? `?${GROUPED_PARAM}` : ""}`,
     bodies: events.map(oneEventBody),
     secret: run.group.ingressSecret,
   });
-  return measureThroughWorker(run, baseline, events, requests, DUTIES_PATH);
+  return measureThroughWorker(run, baseline, events, requests, grouped ? GROUPED_DUTIES_PATH : DUTIES_PATH);
 }
 
 /** Samples of a Worker that POSTs the event to every receiver itself, then answers. */

@@ -1,26 +1,28 @@
 /**
- * The fan-out baseline: a minimal Worker of the relay's design as issue 9 defines it, with none
- * of the relay's logic. A SQLite Durable Object commits the event, then makes one
- * service-binding call per receiver (each a Worker invocation that POSTs), without awaiting
- * them; the Worker answers once the commit is done. The DO's output gate holds the calls until
- * the commit is durable, as it does for the relay. The relay itself now carries up to six
- * attempts per DeliveryWorker invocation (durable-objects/delivery/delivery-invocations.ts);
- * this baseline keeps one per receiver, as the issue's target is written against it
- * (BENCHMARKS.md compares the relay with grouped baselines too, from a scratch run).
+ * The fan-out baseline: a minimal Worker of the relay's design, with none of the relay's logic.
+ * A SQLite Durable Object commits the event, then hands it to service-binding calls (each a
+ * Worker invocation that POSTs), without awaiting them; the Worker answers once the commit is
+ * done. The DO's output gate holds the calls until the commit is durable, as it does for the
+ * relay. Each path comes two ways:
+ *   - one invocation per receiver, as issue 9 defines the baseline;
+ *   - grouped: six receivers to an invocation (`ATTEMPTS_PER_INVOCATION`), as the relay's
+ *     DeliveryWorker carries them (durable-objects/delivery/delivery-invocations.ts).
  * What the relay adds on top is its own work: signature check, validation, dedupe,
- * per-subscriber state, signing, outcomes.
+ * per-subscriber state, signing, outcomes, and reporting each outcome as its receiver answers.
  *
  * `signed-events` is the same design with the duties the contract gives any relay, and
  * nothing else: it checks the ingest's Standard Webhooks signature, commits each receiver's
  * in-flight lease with the event (what lets a delivery be re-sent after a crash), signs each
  * delivery with that receiver's own secret, and commits each answer as the receiver's new
- * cursor and one attempt row. No validation, dedupe, retries, stats, logs or alarms.
+ * cursor and one attempt row (grouped: an invocation's answers in one commit). No
+ * validation, dedupe, retries, stats, logs or alarms.
  * See paths.ts for the routes; `/forward` is the Worker-only reference line.
  */
 import { DurableObject } from "cloudflare:workers";
 import { readWebhookHeaders, signedHeaders, verify, type WebhookHeaders } from "../../../src/signing/standard-webhooks";
-import { post, type Sender } from "./sender";
-import { BASELINE_PATH, DUTIES_PATH, FORWARD_PATH, FORWARD_TO_HEADER } from "./paths";
+import { ATTEMPTS_PER_INVOCATION } from "../../../src/contract/delivery-messages";
+import { post, type Post, type Sender } from "./sender";
+import { BASELINE_PATH, DUTIES_PATH, FORWARD_PATH, FORWARD_TO_HEADER, GROUPED_DUTIES_PATH, GROUPED_PARAM, GROUPED_PATH } from "./paths";
 
 export { Sender } from "./sender";
 
@@ -29,14 +31,23 @@ type Env = {
   SENDER: Service<Sender>;
 };
 
-/** A receiver's base URL and secret, with the URLs of both paths worked out once. */
-type Receiver = { url: string; secret: string; baselineUrl: string; dutiesUrl: string };
+/** A receiver's base URL and secret, with the URLs of every path worked out once. */
+type Receiver = { url: string; secret: string; baselineUrl: string; dutiesUrl: string; groupedUrl: string; groupedDutiesUrl: string };
 const receiver = (url: string, secret: string): Receiver => ({
   url,
   secret,
   baselineUrl: new URL(BASELINE_PATH, url).href,
   dutiesUrl: new URL(DUTIES_PATH, url).href,
+  groupedUrl: new URL(GROUPED_PATH, url).href,
+  groupedDutiesUrl: new URL(GROUPED_DUTIES_PATH, url).href,
 });
+
+/** `items` in runs of at most `size`, in order. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 type Registration = { urls: string[]; ingressSecret?: string; secrets?: string[] };
 
 /** How long a delivery may stay unanswered before it would be re-sent (not acted on here). */
@@ -67,17 +78,24 @@ export class FanoutGroupLog extends DurableObject<Env> {
     this.ingressSecret = registration.ingressSecret ?? "";
   }
 
-  /** Commits the body, then hands it to every receiver's Worker invocation. */
-  async ingest(body: string): Promise<number> {
+  /** Commits the body, then hands it to the receivers' Worker invocations. */
+  async ingest(body: string, grouped: boolean): Promise<number> {
     const version = this.append(body);
-    for (const r of this.receivers) {
-      this.ctx.waitUntil(this.env.SENDER.deliver(r.baselineUrl, body).then(() => undefined, logFailure));
+    if (grouped) {
+      for (const group of chunks(this.receivers, ATTEMPTS_PER_INVOCATION)) {
+        const posts = group.map((r) => ({ url: r.groupedUrl }));
+        this.ctx.waitUntil(this.env.SENDER.deliverEach(posts, body).then(() => undefined, logFailure));
+      }
+    } else {
+      for (const r of this.receivers) {
+        this.ctx.waitUntil(this.env.SENDER.deliver(r.baselineUrl, body).then(() => undefined, logFailure));
+      }
     }
     return version;
   }
 
   /** `ingest` with the contract's duties (see the top of this file); null when the signature fails. */
-  async ingestSigned(body: string, headers: Partial<WebhookHeaders>): Promise<number | null> {
+  async ingestSigned(body: string, headers: Partial<WebhookHeaders>, grouped: boolean): Promise<number | null> {
     const verified = await verify({ headers, body, secrets: [this.ingressSecret] });
     if (!verified.ok) return null;
     const now = Date.now();
@@ -86,7 +104,13 @@ export class FanoutGroupLog extends DurableObject<Env> {
       this.ctx.storage.sql.exec("UPDATE receivers SET in_flight = ?, lease_until = ?", appended, now + LEASE_MS);
       return appended;
     });
-    for (const r of this.receivers) this.ctx.waitUntil(this.deliverSigned(r, version, body).catch(logFailure));
+    if (grouped) {
+      for (const group of chunks(this.receivers, ATTEMPTS_PER_INVOCATION)) {
+        this.ctx.waitUntil(this.deliverSignedGroup(group, version, body).catch(logFailure));
+      }
+    } else {
+      for (const r of this.receivers) this.ctx.waitUntil(this.deliverSigned(r, version, body).catch(logFailure));
+    }
     return version;
   }
 
@@ -96,16 +120,28 @@ export class FanoutGroupLog extends DurableObject<Env> {
       .one().version;
   }
 
+  private signFor(r: Receiver, version: number, body: string): Promise<Record<string, string>> {
+    return signedHeaders({ id: `msg_${version}`, timestampSeconds: Math.floor(Date.now() / 1000), body, secrets: [r.secret] });
+  }
+
   private async deliverSigned(r: Receiver, version: number, body: string): Promise<void> {
-    const headers = await signedHeaders({ id: `msg_${version}`, timestampSeconds: Math.floor(Date.now() / 1000), body, secrets: [r.secret] });
-    const status = await this.env.SENDER.deliver(r.dutiesUrl, body, headers);
+    const status = await this.env.SENDER.deliver(r.dutiesUrl, body, await this.signFor(r, version, body));
+    this.ctx.storage.transactionSync(() => this.commitAnswer(r, version, status, Date.now()));
+  }
+
+  private async deliverSignedGroup(group: readonly Receiver[], version: number, body: string): Promise<void> {
+    const posts: Post[] = await Promise.all(group.map(async (r) => ({ url: r.groupedDutiesUrl, headers: await this.signFor(r, version, body) })));
+    const statuses = await this.env.SENDER.deliverEach(posts, body);
     const at = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec("INSERT INTO attempts (url, version, status, at) VALUES (?, ?, ?, ?)", r.url, version, status, at);
-      if (status >= 200 && status < 300) {
-        this.ctx.storage.sql.exec("UPDATE receivers SET cursor = ?, in_flight = NULL, lease_until = NULL WHERE url = ? AND in_flight = ?", version, r.url, version);
-      }
-    });
+    this.ctx.storage.transactionSync(() => group.forEach((r, i) => this.commitAnswer(r, version, statuses[i]!, at)));
+  }
+
+  /** A receiver's answer: one attempt row, and its cursor moved on a 2xx. */
+  private commitAnswer(r: Receiver, version: number, status: number, at: number): void {
+    this.ctx.storage.sql.exec("INSERT INTO attempts (url, version, status, at) VALUES (?, ?, ?, ?)", r.url, version, status, at);
+    if (status >= 200 && status < 300) {
+      this.ctx.storage.sql.exec("UPDATE receivers SET cursor = ?, in_flight = NULL, lease_until = NULL WHERE url = ? AND in_flight = ?", version, r.url, version);
+    }
   }
 }
 
@@ -115,7 +151,9 @@ function logFailure(err: unknown): void {
 
 export default {
   async fetch(request, env) {
-    const path = new URL(request.url).pathname;
+    const url = new URL(request.url);
+    const path = url.pathname;
+    const grouped = url.searchParams.has(GROUPED_PARAM);
     const group = path.match(/^\/groups\/([^/]+)\/(receivers|events|signed-events)$/);
     const stub = group ? env.GROUPS.get(env.GROUPS.idFromName(group[1]!)) : undefined;
     if (stub && request.method === "PUT" && group![2] === "receivers") {
@@ -124,10 +162,10 @@ export default {
       return new Response(null, { status: 204 });
     }
     if (stub && request.method === "POST" && group![2] === "events") {
-      return Response.json({ head: await stub.ingest(await request.text()) });
+      return Response.json({ head: await stub.ingest(await request.text(), grouped) });
     }
     if (stub && request.method === "POST" && group![2] === "signed-events") {
-      const version = await stub.ingestSigned(await request.text(), readWebhookHeaders(request.headers));
+      const version = await stub.ingestSigned(await request.text(), readWebhookHeaders(request.headers), grouped);
       return version === null ? Response.json({ error: "invalid_signature" }, { status: 401 }) : Response.json({ head: version });
     }
     if (path === FORWARD_PATH && request.method === "POST") {
