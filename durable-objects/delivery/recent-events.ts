@@ -13,6 +13,8 @@ type Append = {
   chars: number;
   results: AppendResult["results"];
   receivedAt: number;
+  /** The head after this append: it holds the new versions up to here, after the previous one's. */
+  through: number;
   /** Parsed on first use: with no subscriber keeping up, appends never pay for parsing. */
   parsed?: FilterableRow[];
 };
@@ -35,7 +37,7 @@ export class RecentEvents {
   recordAppend(headBefore: number, headAfter: number, batch: PreparedBatch, result: AppendResult, receivedAt: number): void {
     // A gap (the first append since this object started, or after a reset) starts over.
     if (this.coveredThrough !== headBefore) this.clear(headBefore);
-    this.appends.push({ rows: batch.rows, chars: batch.rows.length, results: result.results, receivedAt });
+    this.appends.push({ rows: batch.rows, chars: batch.rows.length, results: result.results, receivedAt, through: headAfter });
     this.heldEvents += result.appended;
     this.heldChars += batch.rows.length;
     this.coveredThrough = headAfter;
@@ -72,14 +74,30 @@ export class RecentEvents {
   ): FilterableRow[] | undefined {
     if (!this.covers(range.after, range.upTo)) return undefined;
     const rows: FilterableRow[] = [];
-    for (const append of this.appends) {
-      for (const row of this.parsed(append)) {
+    for (let i = this.firstAppendAfter(range.after); i < this.appends.length; i++) {
+      for (const row of this.parsed(this.appends[i]!)) {
         if (row.version <= range.after) continue;
         if (row.version > range.upTo || rows.length === range.limit) return rows;
         if (matchesFilter(s, row)) rows.push(row);
       }
     }
     return rows;
+  }
+
+  /**
+   * The index of the first append holding a version after `after`. A subscriber keeping up
+   * asks for the newest few events of up to MAX_EVENTS held, once per batch: a scan from the
+   * oldest append would cost every fan-out a pass over all of them per subscriber.
+   */
+  private firstAppendAfter(after: number): number {
+    let low = 0;
+    let high = this.appends.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.appends[mid]!.through > after) high = mid;
+      else low = mid + 1;
+    }
+    return low;
   }
 
   private parsed(append: Append): FilterableRow[] {

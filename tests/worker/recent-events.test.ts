@@ -53,6 +53,36 @@ describe("recent events held for delivery", () => {
     expect(recent.matching(everything, { after: 41, upTo: 41, limit: 10 })).toEqual([]);
   });
 
+  it("starts every range at the right append among many, duplicates-only appends included", () => {
+    const recent = new RecentEvents();
+    let head = 0;
+    const held: number[] = [];
+    // Appends of 0 to 3 new events (0: every event a duplicate), some with duplicates inside.
+    for (let i = 0; i < 300; i++) {
+      const fresh = i % 4;
+      const versions = Array.from({ length: fresh }, (_, k) => head + k + 1);
+      held.push(...versions);
+      head = append(recent, head, i % 5 === 0 ? [null, ...versions] : versions, `a${i}`);
+    }
+    for (let after = 0; after <= head; after++) {
+      for (const limit of [1, 3]) {
+        const expected = held.filter((v) => v > after).slice(0, limit);
+        expect(versionsOf(recent.matching(everything, { after, upTo: head, limit })), `after ${after}`).toEqual(expected);
+      }
+    }
+    expect(versionsOf(recent.matching(everything, { after: 7, upTo: 12, limit: 100 }))).toEqual([8, 9, 10, 11, 12]);
+  });
+
+  it("reads only the appends a range needs: a subscriber at the head costs the same however much is held", () => {
+    const recent = new RecentEvents();
+    let head = 0;
+    for (let i = 0; i < 1_500; i++) head = append(recent, head, [head + 1], `h${i}`);
+    expect(versionsOf(recent.matching(everything, { after: head - 2, upTo: head, limit: 10 }))).toEqual([head - 1, head]);
+    // Appends are parsed on first read; the 1,498 older ones were never read.
+    const appends = recent["appends"] as { parsed?: unknown }[];
+    expect(appends.filter((a) => a.parsed !== undefined)).toHaveLength(2);
+  });
+
   it("keeps only the latest events, and then covers only after the oldest kept", () => {
     const recent = new RecentEvents();
     let head = 0;
