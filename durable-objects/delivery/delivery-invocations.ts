@@ -1,5 +1,5 @@
 import { RpcTarget } from "cloudflare:workers";
-import { ATTEMPTS_PER_INVOCATION, type DeliveryOutcome, type DeliveryOutcomeSink, type DeliveryRequest } from "../../src/contract/delivery-messages";
+import { ATTEMPTS_PER_INVOCATION, type DeliveryOutcome, type DeliveryOutcomeSink, type DeliveryRequest, type IndexedOutcome } from "../../src/contract/delivery-messages";
 
 /** The outcome of an attempt whose invocation failed before it reported one. */
 function workerUnavailable(err: unknown, startedAt: number): DeliveryOutcome {
@@ -24,8 +24,8 @@ class OutcomeSink extends RpcTarget implements DeliveryOutcomeSink {
     super();
   }
 
-  report(index: number, outcome: DeliveryOutcome): void {
-    this.onOutcome(index, outcome);
+  report(outcomes: IndexedOutcome[]): void {
+    for (const { index, outcome } of outcomes) this.onOutcome(index, outcome);
   }
 }
 

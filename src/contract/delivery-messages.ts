@@ -32,12 +32,16 @@ export type DeliveryRequest = {
  */
 export const ATTEMPTS_PER_INVOCATION = 6;
 
+/** An attempt's outcome, by the attempt's index in its DeliveryWorker call. */
+export type IndexedOutcome = { index: number; outcome: DeliveryOutcome };
+
 /**
- * Where a DeliveryWorker invocation that carries several attempts reports each outcome, by the
- * attempt's index in the call, as soon as its receiver has answered.
+ * Where a DeliveryWorker invocation that carries several attempts reports their outcomes as
+ * their receivers answer: each one alone when it is the only one ready, else with the others
+ * that became ready meanwhile (src/delivery/outcome-reports.ts).
  */
 export interface DeliveryOutcomeSink {
-  report(index: number, outcome: DeliveryOutcome): void | Promise<void>;
+  report(outcomes: IndexedOutcome[]): void | Promise<void>;
 }
 
 /** What one attempt came to. `status` is null when no HTTP response arrived. */

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { DeliveryOutcome, DeliveryOutcomeSink, DeliveryRequest } from "../contract/delivery-messages";
+import { OutcomeReports } from "./outcome-reports";
 import { performDelivery } from "./perform";
 
 /**
@@ -16,9 +17,11 @@ export class DeliveryWorker extends WorkerEntrypoint<Env> {
 
   /**
    * Sends every request at once and reports each outcome to `sink` as soon as its receiver
-   * has answered, so that no attempt waits for a slower one of the same call.
+   * has answered (`OutcomeReports`), so that no attempt waits for a slower one of the same call.
    */
   async deliverEach(requests: DeliveryRequest[], sink: DeliveryOutcomeSink): Promise<void> {
-    await Promise.all(requests.map(async (request, index) => sink.report(index, await performDelivery(request))));
+    const reports = new OutcomeReports(sink);
+    await Promise.all(requests.map(async (request, index) => reports.add(index, await performDelivery(request))));
+    await reports.settled();
   }
 }
