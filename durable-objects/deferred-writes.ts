@@ -1,16 +1,21 @@
 /**
- * Writes held in memory and made once per transaction instead of once per change, by a module
+ * Writes held in memory and made once per transaction instead of once per change: a module
  * whose changes all land on the same row (the stats' minute row, which every outcome of a
- * fan-out changes). The owner of the transaction says where each unit of work starts (`mark`),
- * takes back the changes of a unit its savepoint undid (`rollBackTo`), and has the held
- * changes written before it commits (`flush`).
+ * fan-out changes), or whose rows are cheaper written together (attempts, subscriber
+ * progress). The owner of the transaction says where each unit of work starts (`mark`), takes
+ * back the changes of a unit its savepoint undid (`rollBackTo`), and has the held changes
+ * written before it commits (`flush`).
  */
 export type DeferredWrites = {
   /** Where the changes held from now on start. */
   mark(): number;
   /** Takes back every change held since `mark`: the writes they went with were undone. */
   rollBackTo(mark: number): void;
-  /** Writes what is held, inside the caller's transaction. Never throws. */
+  /**
+   * Writes what is held, inside the caller's transaction. A part that may fail (a write the
+   * transaction cannot commit without) throws, having taken back its own held changes, and the
+   * caller's transaction must then be undone; the others never throw.
+   */
   flush(): void;
 };
 

@@ -7,12 +7,14 @@ import { nextRetryDelaySeconds, retryPolicy, type RetryPolicy } from "../../src/
 import type { AlarmTasks } from "../alarm-tasks";
 import type { AlertOutbox, AlertRow } from "../alerts/alert-outbox";
 import { buildAlertRequest } from "../alerts/alert-request";
+import { deferredTogether } from "../deferred-writes";
 import type { StoredRow } from "../event-log";
 import type { Sql } from "../sql";
 import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
 import { sendThroughWorker } from "./delivery-invocations";
 import { recordDeliveryOutcome } from "./delivery-log";
+import { HeldProgress } from "./held-progress";
 import type { BatchEvent, DeliveryObserver } from "./observer";
 import { OutcomeBatcher } from "./outcome-batcher";
 import type { Pacing } from "./pacer";
@@ -96,11 +98,15 @@ export class Dispatcher {
    */
   private readonly sentEvents = new Map<string, { batchId: string; events: BatchEvent[] }>();
   private readonly outcomes: OutcomeBatcher;
+  /** Subscriber saves, held to one write while outcomes are applied. */
+  private readonly progress: HeldProgress;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.policy = retryPolicy(deps.env);
     this.deadLetters = new DeadLetters(deps.sql);
-    this.outcomes = new OutcomeBatcher(deps.storage, OUTCOME_HOLD_MS, deps.observer);
+    this.progress = new HeldProgress(deps.store);
+    // Progress last: the only part whose write may fail, which undoes the whole transaction.
+    this.outcomes = new OutcomeBatcher(deps.storage, OUTCOME_HOLD_MS, deferredTogether(deps.observer, this.progress));
   }
 
   // ─── Starting batches ──────────────────────────────────────────────────────────────
@@ -575,7 +581,7 @@ export class Dispatcher {
    * flight gets the watchdog armed no later than its lease.
    */
   private save(...subscribers: Subscriber[]): void {
-    this.deps.store.saveProgress(...subscribers);
+    this.progress.save(subscribers);
     let earliestLease = Infinity;
     for (const s of subscribers) {
       if (s.inFlight && s.state !== "paused" && s.state !== "disabled") earliestLease = Math.min(earliestLease, s.inFlight.leaseUntil);

@@ -18,9 +18,10 @@ type Pending = { apply: () => unknown; resolve: (value: unknown) => void; reject
  * with nothing else out (a lone subscriber, a catch-up drain, the last of a fan-out) is
  * applied at once: a subscriber's next batch is never held back for nothing.
  *
- * Writes that every outcome makes to the same row (the stats) are deferred to one write per
- * transaction: `deferred` is told where each outcome starts, takes back the changes of one
- * whose savepoint was undone, and writes the rest just before the commit.
+ * Writes that every outcome makes (the stats' row, the attempt log, each subscriber's progress)
+ * are deferred to one write per transaction: `deferred` is told where each outcome starts,
+ * takes back the changes of one whose savepoint was undone, and writes the rest just before
+ * the commit.
  *
  * Holding an outcome in memory is safe: until it is applied, its batch keeps its lease, so if
  * the object dies first, the watchdog re-sends the batch (at least once, as for any attempt
@@ -84,19 +85,27 @@ export class OutcomeBatcher {
       }
       return;
     }
-    const results = this.storage.transactionSync(() => {
-      const applied = batch.map(({ apply }) => {
-        const mark = deferred.mark();
-        try {
-          return { ok: true as const, value: this.storage.transactionSync(apply) };
-        } catch (err) {
-          deferred.rollBackTo(mark);
-          return { ok: false as const, err };
-        }
+    let results: ({ ok: true; value: unknown } | { ok: false; err: unknown })[];
+    try {
+      results = this.storage.transactionSync(() => {
+        const applied = batch.map(({ apply }) => {
+          const mark = deferred.mark();
+          try {
+            return { ok: true as const, value: this.storage.transactionSync(apply) };
+          } catch (err) {
+            deferred.rollBackTo(mark);
+            return { ok: false as const, err };
+          }
+        });
+        deferred.flush();
+        return applied;
       });
-      deferred.flush();
-      return applied;
-    });
+    } catch (err) {
+      // The held writes could not be made, so the whole transaction was undone: every outcome
+      // of it failed. Their batches keep their leases, and the watchdog re-sends them.
+      for (const pending of batch) pending.reject(err);
+      return;
+    }
     results.forEach((result, i) => (result.ok ? batch[i]!.resolve(result.value) : batch[i]!.reject(result.err)));
   }
 }

@@ -263,6 +263,14 @@ export class SubscriberStore {
     for (const s of stored) this.all().set(s.id, s);
   }
 
+  /**
+   * Changes the in-memory copy of a stored subscriber only; the caller writes the row before
+   * its transaction commits (HeldProgress).
+   */
+  remember(s: Subscriber): void {
+    if (this.all().has(s.id)) this.all().set(s.id, s);
+  }
+
   delete(id: string): void {
     this.sql`DELETE FROM subscribers WHERE id = ${id}`;
     this.sql`DELETE FROM dead_letters WHERE subscriber_id = ${id}`;
