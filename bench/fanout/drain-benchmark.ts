@@ -51,6 +51,13 @@ const ROUNDS = 8;
 const DRAIN_EVENTS = 20_000;
 /** The attempt log's worst case: one attempt row per event (the regular drain writes one per 100 events). */
 const SINGLE_EVENT_DRAIN = { events: 2_000, maxBatchSize: 1 };
+/**
+ * A round's one-event drain of each path runs as two halves, in the round's order and then in
+ * reverse (A B C D D C B A), and the path's figure is both halves together. A path's place in the
+ * round then costs every path the same under any steady drift: the process ages through the
+ * round (BENCHMARKS.md), and a path that always ran later paid for it.
+ */
+const SINGLE_EVENT_HALF: Drain = { events: SINGLE_EVENT_DRAIN.events / 2, maxBatchSize: SINGLE_EVENT_DRAIN.maxBatchSize };
 
 type DrainPath = RelayVariant | "direct";
 const DRAIN_PATHS: readonly DrainPath[] = [...RELAY_VARIANTS, "direct"];
@@ -85,7 +92,14 @@ function expectVariantTookEffect(variant: RelayVariant, drain: RelayDrainFigures
   }
 }
 
-/** One round: a fresh relay, each path warmed up, then each drain through every path in the round's order. */
+/** Several drains of one path as one: their events over their summed time. */
+function together(drains: readonly DrainFigures[]): DrainFigures {
+  const events = drains.reduce((sum, d) => sum + d.events, 0);
+  const ms = drains.reduce((sum, d) => sum + d.ms, 0);
+  return { events, ms, eventsPerSecond: (events / ms) * 1000, deliveries: drains.reduce((sum, d) => sum + d.deliveries, 0) };
+}
+
+/** One round: a fresh relay, each path warmed up, then each drain through every path in the round's order (the one-event drains there and back). */
 async function runRound(session: string, round: number): Promise<Measurement<DrainPath, Drain, DrainFigures>[]> {
   const relay = await startLocalRelay({
     allowInsecureDestinations: true,
@@ -114,7 +128,18 @@ async function runRound(session: string, round: number): Promise<Measurement<Dra
     }
     // The client's own POSTs use no relay: they go last, outside the balanced order.
     for (const target of [...variants, "direct" as const]) await measure(REGULAR, target, "drain");
-    for (const target of variants) await measure(SINGLE_EVENT_DRAIN, target, "drain1");
+    const halves = new Map<RelayVariant, RelayDrainFigures[]>();
+    for (const [half, order] of [variants, [...variants].reverse()].entries()) {
+      for (const target of order) {
+        const figures = await throughRelay(target, `drain1-${half}-${session}-r${round}`, SINGLE_EVENT_HALF);
+        halves.set(target, [...(halves.get(target) ?? []), figures]);
+        console.log(
+          `  drain1 ${round + 1}/${ROUNDS}.${half + 1} ${target.padEnd(25)} ${fmt(figures.eventsPerSecond, 0).padStart(7)} events/s ` +
+            `(${fmt(figures.ms, 0)} ms, ${figures.deliveries} deliveries)`,
+        );
+      }
+    }
+    for (const [target, both] of halves) measured.push({ target, scenario: SINGLE_EVENT_DRAIN, round, warmup: false, result: together(both) });
     return measured;
   } finally {
     await relay.worker.dispose();
