@@ -123,13 +123,26 @@ describe("event search (contract §8)", () => {
         );
       }
     }
-    // Past either end: empty pages that keep the cursor.
-    expect(ReadResponseDesc.parse(await json(await search(workspaceId, { order: "desc", before: 1 })))).toEqual({
-      events: [],
-      head,
-      nextBefore: 1,
-      hasMore: false,
-    });
+    // Past either end: empty pages that keep the cursor, with no filter, one, or several.
+    const first = log[0]!;
+    const several = { entityKind: first.entityKind, eventType: first.eventType, origin: first.source.origin };
+    for (const filters of [{}, { entityKind: first.entityKind }, several]) {
+      expect(ReadResponseDesc.parse(await json(await search(workspaceId, { ...filters, order: "desc", before: 1 })))).toEqual({
+        events: [],
+        head,
+        nextBefore: 1,
+        hasMore: false,
+      });
+      expect(ReadResponse.parse(await json(await search(workspaceId, { ...filters, after: head })))).toEqual({
+        events: [],
+        head,
+        nextAfter: head,
+        hasMore: false,
+      });
+    }
+    // Just inside the start: descending from just past the first event finds it alone.
+    const firstPage = ReadResponseDesc.parse(await json(await search(workspaceId, { ...several, order: "desc", before: first.version + 1 })));
+    expect(firstPage.events.map((e) => e.version)).toEqual([first.version]);
   }, 120_000);
 
   it("desc defaults to the newest events and says nextBefore, never nextAfter", async () => {
