@@ -83,8 +83,9 @@ function rangeQuery(filter: GivenFilter | undefined, request: SearchRequest): Qu
  * not a read of every row of the common value (two common values that rarely meet cost at most
  * a step per match of the rarer one).
  *
- * SQLite allows the recursive table only in the step's own FROM, so a step carries its `a` and
- * `z` for the next one to decide from, rather than naming its seeks twice.
+ * SQLite allows the recursive table only in the step's own FROM, not in a subquery there, so a
+ * step cannot name its `a` once and reuse it: it carries `a` and `z` for the next step to decide
+ * from, and seeks the first index twice (for `a`, and to start the chain).
  */
 function intersectionQuery(filters: readonly GivenFilter[], request: SearchRequest): Query {
   const ascending = request.order === "asc";
