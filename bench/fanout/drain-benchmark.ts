@@ -111,35 +111,33 @@ async function runRound(session: string, round: number): Promise<Measurement<Dra
     expectVariantTookEffect(variant, figures);
     return figures;
   };
-  const measured: Measurement<DrainPath, Drain, DrainFigures>[] = [];
-  const measure = async (drain: Drain, target: DrainPath, label: string) => {
+  /** One drain through one path, printed as it ends. */
+  const drainOnce = async (drain: Drain, target: DrainPath, label: string) => {
     const runId = `${label}-${session}-r${round}`;
     const result = target === "direct" ? await drainDirect(runId, drain.events) : await throughRelay(target, runId, drain);
-    measured.push({ target, scenario: drain, round, warmup: false, result });
     console.log(
       `  ${label} ${round + 1}/${ROUNDS}   ${target.padEnd(25)} ${fmt(result.eventsPerSecond, 0).padStart(7)} events/s ` +
         `(${fmt(result.ms, 0)} ms, ${result.deliveries} deliveries)`,
     );
+    return result;
   };
+  const measured: Measurement<DrainPath, Drain, DrainFigures>[] = [];
+  const record = (target: DrainPath, scenario: Drain, result: DrainFigures) => measured.push({ target, scenario, round, warmup: false, result });
   try {
     const variants = balancedOrder(RELAY_VARIANTS, round);
     for (const variant of variants) {
       for (const drain of WARM_UP) await throughRelay(variant, `warm${drain.maxBatchSize}-${session}-r${round}`, drain);
     }
     // The client's own POSTs use no relay: they go last, outside the balanced order.
-    for (const target of [...variants, "direct" as const]) await measure(REGULAR, target, "drain");
-    const halves = new Map<RelayVariant, RelayDrainFigures[]>();
+    for (const target of [...variants, "direct" as const]) record(target, REGULAR, await drainOnce(REGULAR, target, "drain"));
+    const halves = new Map<RelayVariant, DrainFigures[]>();
     for (const [half, order] of [variants, [...variants].reverse()].entries()) {
       for (const target of order) {
-        const figures = await throughRelay(target, `drain1-${half}-${session}-r${round}`, SINGLE_EVENT_HALF);
+        const figures = await drainOnce(SINGLE_EVENT_HALF, target, `drain1-${half + 1}`);
         halves.set(target, [...(halves.get(target) ?? []), figures]);
-        console.log(
-          `  drain1 ${round + 1}/${ROUNDS}.${half + 1} ${target.padEnd(25)} ${fmt(figures.eventsPerSecond, 0).padStart(7)} events/s ` +
-            `(${fmt(figures.ms, 0)} ms, ${figures.deliveries} deliveries)`,
-        );
       }
     }
-    for (const [target, both] of halves) measured.push({ target, scenario: SINGLE_EVENT_DRAIN, round, warmup: false, result: together(both) });
+    for (const [target, both] of halves) record(target, SINGLE_EVENT_DRAIN, together(both));
     return measured;
   } finally {
     await relay.worker.dispose();
