@@ -105,6 +105,19 @@ export function readSizedRows(sql: Sql, after: number, limit: number): SizedRow[
                        WHERE version > ${after} ORDER BY version LIMIT ${limit}`;
 }
 
+/**
+ * The highest version received before `cutoff`, or undefined when none is. `received_at` never
+ * decreases with the version, so it is the version before the first one received since: the
+ * query reads the expired rows and one more, never the whole log.
+ */
+export function lastReceivedBefore(sql: Sql, cutoff: number, head: number): number | undefined {
+  const firstKept = sql.one<{ version: number }>`SELECT version FROM events
+    WHERE received_at >= ${cutoff} ORDER BY version LIMIT 1`;
+  const through = firstKept ? firstKept.version - 1 : head;
+  const oldest = sql.one<{ version: number | null }>`SELECT min(version) AS version FROM events`;
+  return oldest?.version != null && oldest.version <= through ? through : undefined;
+}
+
 const PRUNE_CHUNK = 2000;
 
 /**

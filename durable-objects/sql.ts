@@ -17,24 +17,31 @@ export type Sql = {
    * how many rows SQLite read to answer it.
    */
   composed<T extends Row = Row>(text: string, values: SqlValue[]): { rows: T[]; rowsRead: number };
+  /**
+   * Rows read by every statement run through this helper so far (`cursor.rowsRead`): what the
+   * cost tests count, since rows read, not time, is what a query's cost grows with.
+   */
+  rowsReadSoFar(): number;
 };
 
 export function createSql(storage: SqlStorage): Sql {
-  const exec = (strings: TemplateStringsArray, values: SqlValue[]) =>
-    storage.exec(strings.join("?"), ...values);
-  const sql = (<T extends Row>(strings: TemplateStringsArray, ...values: SqlValue[]) =>
-    exec(strings, values).toArray() as T[]) as Sql;
-  sql.one = <T extends Row>(strings: TemplateStringsArray, ...values: SqlValue[]) =>
-    exec(strings, values).toArray()[0] as T | undefined;
-  sql.run = (strings, ...values) => {
-    const cursor = exec(strings, values);
-    cursor.toArray();
-    return cursor.rowsWritten;
+  let rowsRead = 0;
+  /** Runs a statement to the end, counting what it read. */
+  const run = <T extends Row>(text: string, values: SqlValue[]): { rows: T[]; cursor: SqlStorageCursor<T> } => {
+    const cursor = storage.exec<T>(text, ...values);
+    const rows = cursor.toArray();
+    rowsRead += cursor.rowsRead;
+    return { rows, cursor };
   };
+  const sql = (<T extends Row>(strings: TemplateStringsArray, ...values: SqlValue[]) =>
+    run<T>(strings.join("?"), values).rows) as Sql;
+  sql.one = <T extends Row>(strings: TemplateStringsArray, ...values: SqlValue[]) =>
+    run<T>(strings.join("?"), values).rows[0] as T | undefined;
+  sql.run = (strings, ...values) => run(strings.join("?"), values).cursor.rowsWritten;
   sql.composed = <T extends Row>(text: string, values: SqlValue[]) => {
-    const cursor = storage.exec(text, ...values);
-    const rows = cursor.toArray() as T[];
+    const { rows, cursor } = run<T>(text, values);
     return { rows, rowsRead: cursor.rowsRead };
   };
+  sql.rowsReadSoFar = () => rowsRead;
   return sql;
 }

@@ -21,6 +21,7 @@ import {
   appendEvents,
   DAY_MS,
   MIN_DEDUPE_WINDOW_MS,
+  lastReceivedBefore,
   pruneEvents,
 } from "./event-log";
 import { eventJsonAt, searchEvents, searchRequest, searchResponseJson } from "./event-search";
@@ -547,9 +548,11 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
    */
   protected retentionFloor(): number {
     // Disabled subscribers hold events back too, up to the cap, as paused ones do: enabling
-    // one resumes from its cursor, and its events should still be there (contract §9).
+    // one resumes from its cursor, and its events should still be there (contract §9). An
+    // active one holds back only what may match it: a subscriber whose filter matches rarely
+    // would otherwise keep the whole log since its last match.
     let floor = Number.MAX_SAFE_INTEGER;
-    for (const s of this.subscribers.listOf("events")) floor = Math.min(floor, s.cursor + 1);
+    for (const s of this.subscribers.listOf("events")) floor = Math.min(floor, this.dispatcher.neededAfter(s) + 1);
     return floor;
   }
 
@@ -577,24 +580,29 @@ export class WorkspaceDurableObject extends DurableObject<Env> {
     }
   }
 
+  /** Alerts at or below this seq have reached every destination that wants them. */
+  private slowestAlertCursor(): number {
+    return Math.min(this.alertOutbox.head(), ...this.subscribers.listOf("alerts").map((s) => s.cursor));
+  }
+
   /**
    * Deletes events older than the workspace's retention, but none that a subscriber still
    * needs, unless they are older than RELAY_MAX_RETENTION_DAYS: that cap holds for everyone,
    * so a subscriber paused longer than it skips what was deleted (its next batch's
    * prevVersion shows the gap).
    */
-  /** Alerts at or below this seq have reached every destination that wants them. */
-  private slowestAlertCursor(): number {
-    return Math.min(this.alertOutbox.head(), ...this.subscribers.listOf("alerts").map((s) => s.cursor));
-  }
-
   protected sweepRetention(now: number): number {
     const meta = this.meta;
     if (!meta) return 0;
+    // Selecting each idle subscriber's next batch finds how far past its cursor nothing matches
+    // it (lost on restart), so the floor below holds back only what may still be delivered.
+    this.dispatcher.kickAll(now);
     const retentionMs = meta.retentionDays * DAY_MS;
     const maxRetentionMs = Math.max(retentionMs, maxRetentionDays(this.env) * DAY_MS);
     const idCutoff = now - Math.max(retentionMs, MIN_DEDUPE_WINDOW_MS);
     const deleted = this.ctx.storage.transactionSync(() => {
+      const capped = lastReceivedBefore(this.sql, now - maxRetentionMs, meta.head);
+      if (capped !== undefined) this.dispatcher.skipDeletedEvents(capped);
       const count =
         pruneEvents(this.sql, { cutoff: now - retentionMs, keepFromVersion: this.retentionFloor(), idCutoff }) +
         pruneEvents(this.sql, { cutoff: now - maxRetentionMs, keepFromVersion: Number.MAX_SAFE_INTEGER, idCutoff });

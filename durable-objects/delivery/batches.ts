@@ -53,6 +53,21 @@ export function countMatching(sql: Sql, s: Pick<Subscriber, "filter" | "excludeO
   );
 }
 
+/** The last event after `after` and up to `upTo` that the subscriber's filter matches, if any. */
+export function lastMatching(
+  sql: Sql,
+  s: Pick<Subscriber, "filter" | "excludeOrigins">,
+  range: { after: number; upTo: number },
+): number | undefined {
+  const f = filterParams(s);
+  const row = sql.one<{ version: number | null }>`SELECT max(version) AS version FROM events
+    WHERE version > ${range.after} AND version <= ${range.upTo}
+      AND (${f.kinds} IS NULL OR entity_kind IN (SELECT value FROM json_each(${f.kinds})))
+      AND (${f.types} IS NULL OR event_type IN (SELECT value FROM json_each(${f.types})))
+      AND origin NOT IN (SELECT value FROM json_each(${f.excluded}))`;
+  return row?.version ?? undefined;
+}
+
 /** A new batch id for `webhook-id`: unique, stable across the batch's retries, and without a `.`. */
 export function newDeliveryId(): string {
   return `msg_${crypto.randomUUID().replaceAll("-", "")}`;

@@ -10,7 +10,7 @@ import { buildAlertRequest } from "../alerts/alert-request";
 import { deferredTogether } from "../deferred-writes";
 import type { StoredRow } from "../event-log";
 import type { Sql } from "../sql";
-import { buildDeliveryRequest, matchingEvents, newDeliveryId } from "./batches";
+import { buildDeliveryRequest, lastMatching, matchingEvents, newDeliveryId } from "./batches";
 import { DeadLetters, type StoredDeadLetter } from "./dead-letters";
 import { sendThroughWorker } from "./delivery-invocations";
 import { recordDeliveryOutcome } from "./delivery-log";
@@ -22,6 +22,7 @@ import type { RecentEvents } from "./recent-events";
 import type { SubscriberSecrets } from "./subscriber-secrets";
 import type { InFlight, Subscriber, SubscriberStore } from "./subscriber-store";
 import type { SubscriberTransitions } from "./transitions";
+import { UnmatchedRanges } from "./unmatched-ranges";
 
 /** After this long without an outcome, the watchdog re-sends: the attempt's timeout plus margin. */
 export const DELIVERY_LEASE_MS = DELIVERY_TIMEOUT_MS + 15_000;
@@ -100,6 +101,8 @@ export class Dispatcher {
   private readonly outcomes: OutcomeBatcher;
   /** Subscriber saves, held to one write while outcomes are applied. */
   private readonly progress: HeldProgress;
+  /** Where each idle subscriber's next selection starts: past events known not to match it. */
+  private readonly unmatched = new UnmatchedRanges();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.policy = retryPolicy(deps.env);
@@ -131,7 +134,34 @@ export class Dispatcher {
   }
 
   private isIdleBehindHead(s: Subscriber): boolean {
-    return s.state === "active" && !s.inFlight && s.cursor < this.headOf(s);
+    return s.state === "active" && !s.inFlight && this.unmatched.scanFrom(s) < this.headOf(s);
+  }
+
+  /**
+   * The version after which `s` may still need events: its cursor, or further when the events
+   * after it are known not to match it (a batch in flight starts at the first that does).
+   * Retention keeps what comes after this.
+   */
+  neededAfter(s: Subscriber): number {
+    return s.inFlight ? s.inFlight.fromVersion - 1 : this.unmatched.scanFrom(s);
+  }
+
+  /**
+   * Before retention deletes every event up to `through` for everyone (the retention cap),
+   * moves each idle subscriber's cursor to the last of those events that it was still to
+   * receive. Its next batch's `prevVersion` is then past what the receiver acknowledged, so the
+   * receiver sees the gap (contract §9: "the next `prevVersion` shows the gap"); had the cursor
+   * stayed, the chain would look unbroken and the loss would go unnoticed. A batch in flight
+   * keeps its own range. Call inside the transaction that deletes.
+   */
+  skipDeletedEvents(through: number): void {
+    const moved: Subscriber[] = [];
+    for (const s of this.deps.store.listOf("events")) {
+      if (s.inFlight || s.cursor >= through) continue;
+      const last = lastMatching(this.deps.sql, s, { after: this.unmatched.scanFrom(s), upTo: through });
+      if (last !== undefined) moved.push({ ...s, cursor: last });
+    }
+    if (moved.length > 0) this.save(...moved);
   }
 
   /**
@@ -155,8 +185,12 @@ export class Dispatcher {
       this.wakeForPacing(allowance.retryAt);
       return undefined;
     }
-    const rows = this.select(s, { after: s.cursor, upTo: this.headOf(s), limit: Math.min(s.maxBatchSize, allowance.maxEvents) });
-    if (rows.length === 0) return undefined;
+    const upTo = this.headOf(s);
+    const rows = this.select(s, { after: this.unmatched.scanFrom(s), upTo, limit: Math.min(s.maxBatchSize, allowance.maxEvents) });
+    if (rows.length === 0) {
+      this.unmatched.noneUpTo(s, upTo);
+      return undefined;
+    }
     this.deps.pacing.record(s, rows.length, now);
     const batch: InFlight = {
       // An alert's webhook-id is the alert's own id (contract §9); an alert batch holds one.

@@ -104,13 +104,17 @@ export function consoleApp(apiFetch: ApiFetch) {
     return c.redirect(safeNext(form.next), 303);
   });
 
-  // Everything below needs a session. Pages answer with the login form, JSON and sockets with 401.
+  // Everything below needs a session. Without one, a page someone opens (GET) is the login form,
+  // answered 200: it is the page the console serves to a visitor who has not signed in (contract
+  // §8: `GET /console` serves the console), and a 401 would need a WWW-Authenticate challenge
+  // that a form cannot give. Form posts, JSON and sockets get 401.
   console_.use("*", async (c, next) => {
     const session = await currentSession(c);
     if (!session) {
       if (wantsJson(c)) return c.json({ error: { code: "unauthorized", message: "sign in to the console first" } }, 401);
       const next_ = c.req.method === "GET" ? consolePath(c) : undefined;
-      return renderPage(c, <LoginPage next={next_} />, { status: 401 });
+      const opened = c.req.method === "GET" || c.req.method === "HEAD";
+      return renderPage(c, <LoginPage next={next_} />, { status: opened ? 200 : 401 });
     }
     c.set("csrf", await csrfTokenFor(c.env.RELAY_ADMIN_TOKEN, session));
     c.set("api", relayApi(c, apiFetch));

@@ -55,6 +55,15 @@ export function failure(code: ErrorCode, message: string, issues?: ValidationIss
   return issues ? { ok: false, code, message, issues } : { ok: false, code, message };
 }
 
+/**
+ * `400 invalid_request` for a body that cannot even be read as JSON (not UTF-8, a byte-order
+ * mark, not JSON). It is a validation error of the whole body, so it carries `issues` like any
+ * other (contract §0, and §2: "`400 invalid_request` carries `issues`"), with the root path "".
+ */
+export function unreadableBody(message: string): Failure {
+  return failure("invalid_request", message, [{ path: "", message }]);
+}
+
 /** A failure the caller should retry after `retryAfterSeconds` (sent as `Retry-After`). */
 export function retryLater(code: "rate_limited" | "overloaded", message: string, retryAfterSeconds: number): Failure {
   return { ok: false, code, message, retryAfterSeconds };

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { toValidationIssues } from "../contract/errors";
+import { toValidationIssues, unreadableBody } from "../contract/errors";
 import { ApiError } from "./errors";
 
 /** Validates a value against a schema, throwing the contract's `400 invalid_request`. */
@@ -18,7 +18,7 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
     try {
       value = JSON.parse(text);
     } catch {
-      throw new ApiError("invalid_request", "body is not valid JSON");
+      throw ApiError.from(unreadableBody("body is not valid JSON"));
     }
   }
   return validate(schema, value, "body");

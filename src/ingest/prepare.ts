@@ -1,5 +1,5 @@
 import { IngestBody, MAX_EVENT_BYTES, type EventEnvelope } from "../contract/event";
-import { failure, toValidationIssues, type Result } from "../contract/errors";
+import { failure, toValidationIssues, unreadableBody, type Result } from "../contract/errors";
 import matchesIngestBodySchema from "../contract/generated/ingest-body-validator.js";
 
 /**
@@ -73,12 +73,12 @@ export function decodeIngestBody(bytes: Uint8Array): {
   try {
     text = strictUtf8.decode(bytes);
   } catch {
-    return { signedBody: bytes, prepared: failure("invalid_request", "body is not valid UTF-8") };
+    return { signedBody: bytes, prepared: unreadableBody("body is not valid UTF-8") };
   }
   if (text.startsWith(BYTE_ORDER_MARK)) {
     return {
       signedBody: text,
-      prepared: failure("invalid_request", "body starts with a UTF-8 byte-order mark; send the JSON without it"),
+      prepared: unreadableBody("body starts with a UTF-8 byte-order mark; send the JSON without it"),
     };
   }
   return { signedBody: text, prepared: prepareIngest(text) };
@@ -94,7 +94,7 @@ export function prepareIngest(rawBody: string): Result<{ batch: PreparedBatch }>
   try {
     json = JSON.parse(rawBody);
   } catch {
-    return failure("invalid_request", "body is not valid JSON");
+    return unreadableBody("body is not valid JSON");
   }
   const validated = validateIngestBody(json);
   if (!validated.ok) return validated;

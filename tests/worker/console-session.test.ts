@@ -8,6 +8,22 @@ const page = (path: string, cookie?: string, init: RequestInit = {}) =>
   SELF.fetch(`${BASE_URL}/console${path}`, { ...init, redirect: "manual", headers: { ...(cookie ? { cookie: `${SESSION_COOKIE}=${cookie}` } : {}), ...(init.headers as Record<string, string>) } });
 
 describe("console session", () => {
+  it("serves GET /console without a session as a page (200, HTML, the login form) holding no data", async () => {
+    const ws = uniqueId();
+    await createWorkspace({}, ws);
+    for (const path of ["", "/"]) {
+      const res = await page(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+      const html = await res.text();
+      expect(html).toContain('name="token"');
+      expect(html).not.toContain(ws);
+    }
+    // A form posted without a session is refused, not acted on.
+    const posted = await page(`/w/${ws}/keys`, undefined, { method: "POST" });
+    expect(posted.status).toBe(401);
+  });
+
   it("serves a view to a live session, and the login page to an expired or foreign one", async () => {
     const ws = uniqueId();
     await createWorkspace({}, ws);
@@ -18,7 +34,7 @@ describe("console session", () => {
 
     for (const cookie of [await issueSessionValue(ADMIN_TOKEN, nowSeconds() - 1), await issueSessionValue("another-relays-token", nowSeconds() + 60), ADMIN_TOKEN]) {
       const res = await page(`/w/${ws}`, cookie);
-      expect(res.status).toBe(401);
+      expect(res.status).toBe(200);
       const html = await res.text();
       expect(html).toContain('name="token"');
       expect(html).not.toContain(`<h1>${ws}</h1>`);

@@ -63,9 +63,9 @@ describe("ingest refuses malformed bodies with 400 invalid_request and stores no
     ["truncated JSON", '{"events": ['],
     ["an empty body", ""],
     ["plain text", "hello"],
-  ])("%s", async (_name, body) => {
+  ])("%s (with an issue at the root path, as every ingest 400 carries issues)", async (_name, body) => {
     const ws = await workspaceWithHistory();
-    await expectError(await signedIngest(ws.workspaceId, body, ws.ingressSecret), "invalid_request");
+    await expectError(await signedIngest(ws.workspaceId, body, ws.ingressSecret), "invalid_request", { issuePaths: [""] });
     await ws.expectUnchanged();
   });
 
@@ -108,7 +108,7 @@ describe("ingest refuses malformed bodies with 400 invalid_request and stores no
   it("a correctly signed body that starts with a UTF-8 byte-order mark (the signature covers the mark)", async () => {
     const ws = await workspaceWithHistory();
     const body = `\uFEFF${JSON.stringify({ events: [makeEvent()] })}`;
-    const refused = await expectError(await signedIngest(ws.workspaceId, body, ws.ingressSecret), "invalid_request");
+    const refused = await expectError(await signedIngest(ws.workspaceId, body, ws.ingressSecret), "invalid_request", { issuePaths: [""] });
     expect(refused.error.message).toMatch(/byte-order mark/);
     // The signature is still judged first.
     await expectError(await signedIngest(ws.workspaceId, body, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "invalid_signature");
@@ -121,7 +121,7 @@ describe("ingest refuses malformed bodies with 400 invalid_request and stores no
     const bytes = new TextEncoder().encode(text);
     const at = text.indexOf("XX");
     bytes.set([0xc3, 0x28], at); // an invalid two-byte sequence
-    const refused = await expectError(await signedIngest(ws.workspaceId, bytes, ws.ingressSecret), "invalid_request");
+    const refused = await expectError(await signedIngest(ws.workspaceId, bytes, ws.ingressSecret), "invalid_request", { issuePaths: [""] });
     expect(refused.error.message).toMatch(/UTF-8/);
     // The same bytes under a wrong secret are still a signature failure first.
     await expectError(await signedIngest(ws.workspaceId, bytes, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "invalid_signature");

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ReadKeyInfo, ReadKeyList } from "../../src/contract/keys";
 import {
   createWorkspace,
+  durableObjectFootprint,
   eventsPath,
   expectError,
   expectStatus,
@@ -67,7 +68,7 @@ describe("read keys: admin API", () => {
     await expectError(await post({ name: "x", scopes: ["write"] }), "invalid_request", { issuePaths: ["scopes.0"] });
     await expectError(await post({ name: "x", scopes: [] }), "invalid_request", { issuePaths: ["scopes"] });
     await expectError(await post({ name: "x", scopes: ["read"], admin: true }), "invalid_request", { issues: true });
-    await expectError(await post("{nope"), "invalid_request");
+    await expectError(await post("{nope"), "invalid_request", { issuePaths: [""] });
 
     const missing = uniqueId();
     await expectError(
@@ -150,6 +151,23 @@ describe("read keys: what they open", () => {
     }
     // The foreign key still works where it belongs.
     await expectStatus(await relayFetch(eventsPath(otherWs.workspaceId), { token: foreign.key }), 200);
+  });
+
+  it("answer a read key's call on a workspace that does not exist with 404 workspace_not_found (contract §1)", async () => {
+    const live = await createWorkspace();
+    const foreign = await createReadKey(live.workspaceId);
+    const missing = uniqueId();
+    for (const token of [forgedKey(missing), forgedKey(live.workspaceId), foreign.key]) {
+      await expectError(await relayFetch(eventsPath(missing), { token }), "workspace_not_found");
+      await expectError(await relayFetch(`${eventsPath(missing)}/1`, { token }), "workspace_not_found");
+      await expectError(await feedRequest(missing, { token }), "workspace_not_found");
+      await expectError(await feedRequest(missing, { token, tokenInQuery: true }), "workspace_not_found");
+    }
+    // No credential, or one that is not a read key, is a failed admin call: 401, as §0 says.
+    for (const token of [null, "not-a-key"]) await expectError(await relayFetch(eventsPath(missing), { token }), "unauthorized");
+    // Asking created nothing.
+    expect(await durableObjectFootprint(missing)).toEqual({ tables: [], alarm: null });
+    await expectError(await relayFetch(workspacePath(missing)), "workspace_not_found");
   });
 
   it("cannot ingest or use the admin API", async () => {

@@ -64,6 +64,7 @@ function recordingSql(sql: Sql) {
     {
       one: sql.one,
       run: sql.run,
+      rowsReadSoFar: sql.rowsReadSoFar,
       composed: ((text, values) => {
         const result = sql.composed(text, values);
         statements.push({ text, rowsRead: result.rowsRead });

@@ -12,6 +12,7 @@ import {
   getWorkspace,
   ingest,
   json,
+  makeEvent,
   makeEvents,
   readAll,
   relayFetch,
@@ -94,7 +95,7 @@ describe("subscriber admin API", () => {
     await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, onExhausted: "explode" }), "invalid_request", { issuePaths: ["onExhausted"] });
     await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, filter: { entityKinds: [] } }), "invalid_request", { issuePaths: ["filter.entityKinds"] });
     await expectError(await putSubscriber(ws, "s", { kind: "webhook", url: HOOK, surprise: 1 }), "invalid_request", { issues: true });
-    await expectError(await relayFetch(subscriberPath(ws, "s"), { method: "PUT", body: "{nope" }), "invalid_request");
+    await expectError(await relayFetch(subscriberPath(ws, "s"), { method: "PUT", body: "{nope" }), "invalid_request", { issuePaths: [""] });
     // A convex subscriber must be on .convex.site, even where insecure destinations are allowed.
     await expectError(await putSubscriber(ws, "s", { kind: "convex", url: "https://example.com/receive" }), "invalid_request", { issuePaths: ["url"] });
     await expectError(await putSubscriber(ws, "bad.id", { kind: "webhook", url: HOOK }), "invalid_request", { issuePaths: [] });
@@ -160,6 +161,38 @@ describe("retention with subscribers", () => {
     await sweep();
     expect(await readAll(ws)).toHaveLength(0); // past the 30-day cap, deleted for everyone
     expect((await getWorkspace(ws)).eventCount).toBe(0);
+  });
+
+  it("moves a paused subscriber past the events the cap deleted, so its next prevVersion shows the gap", async () => {
+    const { workspaceId: ws, ingressSecret } = await createWorkspace({ retentionDays: 1 });
+    const filters = { all: undefined, users: ["user"], orders: ["order"], billing: ["billing"] };
+    for (const [id, entityKinds] of Object.entries(filters)) {
+      const body = { kind: "webhook" as const, url: HOOK, start: "beginning" as const, ...(entityKinds ? { filter: { entityKinds } } : {}) };
+      await expectStatus(await putSubscriber(ws, id, body), 201);
+      await expectStatus(await relayFetch(`${subscriberPath(ws, id)}/pause`, { method: "POST" }), 200);
+    }
+    const kinds = ["user", "order", "user"];
+    await ingest(ws, ingressSecret, kinds.map((entityKind) => makeEvent({ entityKind, lamport: undefined })));
+    const stub = workspaceStub(ws);
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE events SET received_at = ?", Date.now() - 31 * 86_400_000);
+      state.storage.sql.exec("UPDATE alarm_tasks SET due_at = 0 WHERE name = 'retention'");
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await readAll(ws)).toHaveLength(0);
+
+    // Each cursor is now the last deleted event it was to receive; none was billing's.
+    const cursors: Record<string, number> = {};
+    for (const id of Object.keys(filters)) cursors[id] = (await json<{ cursor: number }>(await relayFetch(subscriberPath(ws, id)))).cursor;
+    expect(cursors).toEqual({ all: 3, users: 3, orders: 2, billing: 0 });
+
+    // Resumed, the next batch says it follows version 3, which this receiver never acknowledged.
+    await ingest(ws, ingressSecret, [makeEvent({ entityKind: "user", lamport: undefined })]);
+    await expectStatus(await relayFetch(`${subscriberPath(ws, "users")}/resume`, { method: "POST" }), 200);
+    const inFlight = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec("SELECT inflight_from, inflight_prev FROM subscribers WHERE id = 'users'").one(),
+    );
+    expect(inFlight).toEqual({ inflight_from: 4, inflight_prev: 3 });
   });
 
   it("keeps old events for a disabled subscriber up to the retention cap, and frees them once it is deleted", async () => {

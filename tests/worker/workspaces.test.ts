@@ -75,7 +75,7 @@ describe("PUT /v1/workspaces/{id} (contract §1)", () => {
   it("refuses malformed JSON with 400 invalid_request", async () => {
     const workspaceId = uniqueId();
     const res = await relayFetch(workspacePath(workspaceId), { method: "PUT", body: '{"retentionDays": 7' });
-    await expectError(res, "invalid_request");
+    await expectError(res, "invalid_request", { issuePaths: [""] });
     await expectError(await relayFetch(workspacePath(workspaceId)), "workspace_not_found");
   });
 
