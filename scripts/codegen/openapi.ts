@@ -63,16 +63,18 @@ function operation(op: ApiOperation): ZodOpenApiOperationObject {
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, response] of Object.entries(op.responses)) {
     responses[status] = response.body
-      ? { description: response.description, content: { "application/json": { schema: response.body } } }
+      ? { description: response.description, content: { [response.mediaType ?? "application/json"]: { schema: response.body } } }
       : { description: response.description };
   }
+  // A web page (the console) answers its errors as pages too.
+  const isPage = Object.values(op.responses).some((response) => response.mediaType === "text/html");
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of errorCodes(op)) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
       description: `${ERROR_MEANING[status] ?? "error"} (${codes.join(", ")})`,
       ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
-      content: { "application/json": { schema: errorBody(codes) } },
+      content: isPage ? { "text/html": { schema: z.string() } } : { "application/json": { schema: errorBody(codes) } },
     };
   }
   const pathParams = { ...(op.path.includes("{workspaceId}") ? WORKSPACE_PARAM : {}), ...op.params };

@@ -38,8 +38,8 @@ export type ApiOperation = {
   params?: Record<string, z.ZodType>;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** Successful answers: status, what it means, and the JSON body if there is one. */
-  responses: Record<number, { description: string; body?: z.ZodType }>;
+  /** Successful answers: status, what it means, and the body if there is one (JSON unless said). */
+  responses: Record<number, { description: string; body?: z.ZodType; mediaType?: "text/html" }>;
   /** Error codes this operation answers with besides the ones the generator adds. */
   errors?: ErrorCode[];
   /** The PUT that creates its workspace: it never answers workspace_not_found. */
@@ -63,6 +63,21 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "This OpenAPI 3.1 document",
     auth: "none",
     responses: { 200: { description: "the document", body: z.object({ openapi: z.string() }).passthrough() } },
+  },
+  // §8: the console's entry page (its other pages are the console's own, not the API's)
+  {
+    method: "get",
+    path: "/console",
+    section: "8",
+    summary: "The operator console, a web page",
+    auth: "none",
+    responses: {
+      200: {
+        description: "the console; without a session, its login form (it asks for the admin token in a form, never in a URL)",
+        body: z.string(),
+        mediaType: "text/html",
+      },
+    },
   },
   // §8: directory
   {

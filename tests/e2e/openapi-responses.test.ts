@@ -61,7 +61,10 @@ function check(method: string, path: string, status: number, contentType: string
   expect(operation, `${key} is not in the document`).toBeDefined();
   const response = operation!.responses[String(status)];
   expect(response, `${key} answered ${status}, which the document does not list: ${text.slice(0, 300)}`).toBeDefined();
-  if (response!.content?.["application/json"]) {
+  if (response!.content?.["text/html"]) {
+    expect(contentType, `${key} ${status}`).toMatch(/^text\/html/);
+    expect(text, `${key} ${status}`).toMatch(/^<!DOCTYPE html>/i);
+  } else if (response!.content?.["application/json"]) {
     expect(contentType, `${key} ${status}`).toMatch(/^application\/json/);
     const pointer = `openapi#/paths/${escapePointer(template)}/${method}/responses/${status}/content/application~1json/schema`;
     const validate = ajv.getSchema(pointer) ?? ajv.compile({ $ref: pointer });
@@ -170,6 +173,9 @@ describe("real responses match openapi.json (contract §8)", () => {
     // §7, §8 without auth.
     await call("get", "/health", { token: null });
     await call("get", "/openapi.json", { token: null });
+    const consolePage = await fetch(`${relay.url}/console`);
+    check("get", "/console", consolePage.status, consolePage.headers.get("content-type"), await consolePage.text());
+    expect(consolePage.status).toBe(200);
 
     // §1
     const created = await call("put", `/v1/workspaces/${ws}`, { body: {} });

@@ -3,12 +3,16 @@ import document from "../../openapi.json";
 import { app } from "../../src/app";
 import { expectStatus, json, relayFetch } from "./helpers";
 
-/** `METHOD /path/{param}` for every route the app answers (middleware excluded). */
+/**
+ * `METHOD /path/{param}` for every route the app answers (middleware excluded). The console is
+ * mounted as an app of its own (method ALL); the API names its entry page, `GET /console`.
+ */
 function appOperations(): string[] {
   const operations = app.routes
     .filter((route) => route.method !== "ALL")
     .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
-  return [...new Set(operations)].sort();
+  const mountsConsole = app.routes.some((route) => route.method === "ALL" && route.path.startsWith("/console"));
+  return [...new Set([...operations, ...(mountsConsole ? ["get /console"] : [])])].sort();
 }
 
 function documentedOperations(): string[] {
