@@ -24,7 +24,28 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   return validate(schema, value, "body");
 }
 
-/** Validates the query string. */
-export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  return validate(schema, c.req.query(), "query");
+/**
+ * Validates the query string. A number parameter given with no value (`?limit=`, `?before=`)
+ * counts as absent, so its default applies: coerced, the empty string would be the number 0,
+ * which is a page of nothing, a cursor of the other order, or a limit below 1. The contract
+ * writes calls that way (`dead-letters?subscriberId=&limit=`). Text parameters keep the empty
+ * string, so `?entityId=` is still refused rather than read as "no filter".
+ */
+export function query<S extends z.ZodObject>(c: Context, schema: S): z.infer<S> {
+  const numbers = numberFields(schema);
+  const given = Object.entries(c.req.query()).filter(([name, value]) => !(value === "" && numbers.has(name)));
+  return validate(schema, Object.fromEntries(given), "query");
+}
+
+const numberFieldsOf = new WeakMap<z.ZodObject, ReadonlySet<string>>();
+
+/** The fields of a query schema that take numbers: "1" is valid for them and "x" is not. */
+function numberFields(schema: z.ZodObject): ReadonlySet<string> {
+  let fields = numberFieldsOf.get(schema);
+  if (!fields) {
+    const shape = schema.shape as Record<string, z.ZodType>;
+    fields = new Set(Object.keys(shape).filter((name) => shape[name]!.safeParse("1").success && !shape[name]!.safeParse("x").success));
+    numberFieldsOf.set(schema, fields);
+  }
+  return fields;
 }

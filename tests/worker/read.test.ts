@@ -73,6 +73,21 @@ describe("GET /v1/workspaces/{id}/events (contract §3)", () => {
     expect(page.nextAfter).toBe(301);
   });
 
+  it("takes a number parameter given with no value as absent, so its default applies, in either order", async () => {
+    const { workspaceId } = await workspaceWithEvents(101);
+    const res = await readEvents(workspaceId, "after=&limit=&wait=");
+    await expectStatus(res, 200);
+    const page = ReadResponse.parse(await json(res));
+    expect(versionsOf(page)).toEqual(range(1, 100));
+    expect(page).toMatchObject({ nextAfter: 100, hasMore: true });
+
+    const newest = await readEvents(workspaceId, "order=desc&before=&limit=2");
+    await expectStatus(newest, 200);
+    expect((await json<{ events: { version: number }[] }>(newest)).events.map((e) => e.version)).toEqual([101, 100]);
+    // A text parameter keeps its empty value: an empty filter is refused, not read as no filter.
+    await expectError(await readEvents(workspaceId, "entityId="), "invalid_request", { issuePaths: ["entityId"] });
+  });
+
   it.each([
     ["a negative after", "after=-1", "after"],
     ["a non-numeric after", "after=abc", "after"],

@@ -119,6 +119,10 @@ describe("subscriber admin API", () => {
       "unauthorized",
     );
     await expectError(await relayFetch(`${workspacePath(ws)}/dead-letters?limit=0`), "invalid_request", { issuePaths: ["limit"] });
+    // As the contract writes the call: an empty limit takes its default.
+    const listed = await relayFetch(`${workspacePath(ws)}/dead-letters?subscriberId=&limit=`);
+    await expectStatus(listed, 200);
+    expect(await json(listed)).toEqual({ deadLetters: [] });
   });
 
   it("rotates a subscriber secret with a grace period", async () => {
