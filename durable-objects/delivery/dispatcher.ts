@@ -186,9 +186,11 @@ export class Dispatcher {
       return undefined;
     }
     const upTo = this.headOf(s);
-    const rows = this.select(s, { after: this.unmatched.scanFrom(s), upTo, limit: Math.min(s.maxBatchSize, allowance.maxEvents) });
+    const limit = Math.min(s.maxBatchSize, allowance.maxEvents);
+    const rows = this.select(s, { after: this.unmatched.scanFrom(s), upTo, limit });
     if (rows.length === 0) {
-      this.unmatched.noneUpTo(s, upTo);
+      // Only a selection that could return something proves that nothing matches.
+      if (limit > 0) this.unmatched.noneUpTo(s, upTo);
       return undefined;
     }
     this.deps.pacing.record(s, rows.length, now);
