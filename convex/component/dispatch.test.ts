@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
+import { MAX_INGEST_BODY_BYTES } from "../../src/contract/event";
 import { makeSyncedHandlers } from "../client";
 import { api } from "../example/convex/_generated/api";
 import { components } from "../example/convex/components";
@@ -160,6 +161,30 @@ describe("outbound dispatch to a real HTTP server", () => {
     expect(acceptedIds(relay.requests)).toEqual(await committedIds(t));
     expect(relay.log.map((entry) => entry.id)).toEqual(await committedIds(t));
     expect(await connection(t)).toMatchObject({ status: "online", consecutiveFailures: 0 });
+  });
+
+  test("keeps every batch within the relay's 1 MiB body limit, so large documents go a few to a batch, never one by one", async () => {
+    let down = true;
+    relay = await startIngestRecorder(INGRESS_SECRET, (request) => {
+      if (down) return { status: 503, body: {} };
+      // The relay's own answer to a body over its limit (contract §2).
+      if (Buffer.byteLength(request.body) > MAX_INGEST_BODY_BYTES) {
+        return { status: 413, body: { error: { code: "payload_too_large", message: "request body is larger than 1048576 bytes" } } };
+      }
+      return "default";
+    });
+    const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [100] });
+    // Twelve documents of 200 KiB each: five fit in one body.
+    const large = "x".repeat(200 * 1024);
+    for (let i = 0; i < 12; i++) await t.mutation(api.users.createUser, { email: `large${i}@example.com`, name: `${large}${i}` });
+    down = false;
+    await waitFor(async () => (await t.query(api.federation.getEventStats, {})).pending === 0, { what: "no pending event" });
+    await drained(t);
+
+    const answered = relay.requests.filter((r) => r.status !== 503);
+    expect(answered.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(answered.map((r) => r.eventIds.length)).toEqual([5, 5, 2]);
+    expect(acceptedIds(relay.requests)).toEqual(await committedIds(t));
   });
 
   test("an event the relay refuses fails alone; the others in its batch go through, and it can be retried", async () => {

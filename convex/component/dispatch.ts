@@ -2,6 +2,7 @@ import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalAction, internalMutation, type MutationCtx } from "./_generated/server";
+import { MAX_INGEST_BODY_BYTES } from "../../src/contract/event";
 import { LEASE_MS, MAX_BATCH, dispatcherOf, hasPendingDeliveries, healthOf, scheduleRun, wake } from "./lib/dispatcher";
 import { refreshOutboxStatus } from "./lib/outboxStatus";
 import { refusalOf } from "./lib/refusals";
@@ -65,6 +66,11 @@ export const run = internalAction({
   },
 });
 
+/** `{"events":[]}`: the bytes of a batch's body around its envelopes (`lib/send.ts`). */
+const EMPTY_BODY_BYTES = '{"events":[]}'.length;
+const encoder = new TextEncoder();
+const utf8Bytes = (text: string) => encoder.encode(text).length;
+
 /**
  * Takes the lease and returns the next batch, or null when there is nothing this runner may
  * send: another run holds the lease, a backoff is in force, or the outbox is drained (then
@@ -89,12 +95,18 @@ export const claim = internalMutation({
       .withIndex("by_connection_status", (q) => q.eq("connectionId", connectionId).eq("status", "pending"))
       .take(dispatcher.batchLimit);
     const batch: { deliveryId: Id<"deliveries">; envelope: string }[] = [];
+    let bodyBytes = EMPTY_BODY_BYTES;
     for (const delivery of pending) {
       const envelope = await ctx.db
         .query("envelopes")
         .withIndex("by_outbox", (q) => q.eq("outboxId", delivery.outboxId))
         .unique();
       if (envelope) {
+        // The body must fit the relay's ingest limit: a batch over it is refused whole (413),
+        // and splitting it one event at a time would then send the rest one by one.
+        const bytes = utf8Bytes(envelope.json) + (batch.length > 0 ? 1 : 0);
+        if (batch.length > 0 && bodyBytes + bytes > MAX_INGEST_BODY_BYTES) break;
+        bodyBytes += bytes;
         batch.push({ deliveryId: delivery._id, envelope: envelope.json });
       } else {
         // Outbox rows and envelopes are written and deleted together; should one ever be

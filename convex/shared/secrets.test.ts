@@ -31,4 +31,13 @@ describe("secrets", () => {
     expect(parseSecretList(value)).toEqual(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_plJ3nmyCDGBKInavdOK15jsl"]);
     expect(parseSecretList(undefined)).toEqual([]);
   });
+
+  test("a passphrase may contain spaces, as the seed's could; passphrases are listed with commas", () => {
+    const passphrase = "our team's shared federation secret, v2".replace(",", "");
+    expect(parseSecretList(` ${passphrase} `)).toEqual([toWebhookSecret(passphrase)]);
+    const older = "the previous shared federation passphrase";
+    expect(parseSecretList(`${passphrase},${older}`)).toEqual([toWebhookSecret(passphrase), toWebhookSecret(older)]);
+    // Pieces too short to use are still left out.
+    expect(parseSecretList(`${passphrase}, short`)).toEqual([toWebhookSecret(passphrase)]);
+  });
 });

@@ -25,13 +25,18 @@ export function toWebhookSecret(secret: string): string {
 }
 
 /**
- * The secrets held in one env var. Several may be listed, separated by spaces or commas, so
- * that a rotation can keep the old secret valid next to the new one.
+ * The secrets held in one env var. Several may be listed, so that a rotation can keep the old
+ * secret valid next to the new one: `whsec_` secrets separated by spaces or commas, passphrases
+ * by commas. A passphrase may contain spaces, as the seed's could ("check whitespace"): split
+ * on them, it would fall into pieces too short to use, and the sender and the receiver would
+ * disagree about a secret that works whole everywhere else.
  */
 export function parseSecretList(value: string | undefined): string[] {
   if (!value) return [];
+  const separator = value.includes(SECRET_PREFIX) ? /[\s,]+/ : /,/;
   return value
-    .split(/[\s,]+/)
+    .split(separator)
+    .map((secret) => secret.trim())
     .filter((secret) => secret !== "" && isUsableSecret(secret))
     .map(toWebhookSecret);
 }

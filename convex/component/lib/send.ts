@@ -27,7 +27,11 @@ export function signingSecrets(target: SendTarget): { secrets: string[] } | { pr
   const name = target.secretEnvVar ?? "";
   const secrets = parseSecretList(readEnv(name));
   if (secrets.length > 0) return { secrets };
-  return { problem: `no usable secret in env var ${name}; bind it to the component and set it` };
+  return {
+    problem:
+      `no usable secret in env var ${name}: bind it to the component (app.use(federation, { env: { ${name}: … } })) ` +
+      "and set it to a whsec_ secret or a passphrase of at least 32 characters",
+  };
 }
 
 function retryAfterMs(response: Response): number | undefined {
