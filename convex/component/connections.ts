@@ -3,7 +3,7 @@ import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { action, internalAction, internalMutation, internalQuery, mutation, query, type ActionCtx, type QueryCtx } from "./_generated/server";
 import { connectionConfig, ingestUrl } from "./lib/connectionConfig";
-import { MAX_BATCH, dispatcherOf, healthOf } from "./lib/dispatcher";
+import { MAX_BATCH, dispatcherOf, hasPendingDeliveries, healthOf, wake } from "./lib/dispatcher";
 import { getByStringId } from "./lib/ids";
 import { refreshOutboxStatus } from "./lib/outboxStatus";
 import { sendBatch } from "./lib/send";
@@ -78,6 +78,12 @@ export const add = mutation({
     const existing = await connectionByProjectId(ctx, config.projectId);
     if (existing) {
       await ctx.db.replace("connections", existing._id, { ...config, createdAt: existing.createdAt });
+      // A replaced connection (a new URL or secret, often the fix for what failed) is tried at
+      // once with what waits for it, not after the backoff the old settings earned.
+      const dispatcher = await dispatcherOf(ctx, existing._id);
+      if (dispatcher && (await hasPendingDeliveries(ctx, existing._id))) {
+        await wake(ctx, dispatcher, { now: Date.now(), skipBackoff: true });
+      }
       return await describeConnection(ctx, (await ctx.db.get("connections", existing._id))!);
     }
     const connectionId = await ctx.db.insert("connections", { ...config, createdAt: Date.now() });

@@ -217,6 +217,21 @@ describe("outbound dispatch to a real HTTP server", () => {
     expect((await t.query(api.federation.getEventStats, {})).failed).toBe(0);
   });
 
+  test("replacing a failing connection (a fixed secret) sends its backlog at once, not after the backoff", async () => {
+    relay = await startIngestRecorder(INGRESS_SECRET);
+    // A minute between retries: the backlog must not wait for it.
+    const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [60_000] });
+    const wrong = "whsec_plJ3nmyCDGBKInavdOK15jsl";
+    await t.mutation(api.federation.addConnection, { projectId: "relay", url: relay.url, workspace: WORKSPACE, secret: wrong });
+    await createUsers(t, 2, "fix");
+    await waitFor(async () => (await connection(t)).phase === "backoff", { what: "the backoff after the refusals" });
+    expect(relay.log).toEqual([]);
+
+    await t.mutation(api.federation.addConnection, { projectId: "relay", url: relay.url, workspace: WORKSPACE, secret: INGRESS_SECRET });
+    await waitFor(() => relay!.log.length === 2, { what: "the backlog", timeoutMs: 5_000 });
+    expect(relay.log.map((entry) => entry.id)).toEqual(await committedIds(t));
+  });
+
   test("without a usable secret nothing is sent, the error says why, and the backlog follows once it is set", async () => {
     relay = await startIngestRecorder(INGRESS_SECRET);
     const t = await setupApp({ relayUrl: relay.url, retryScheduleMs: [60_000] });
