@@ -2,38 +2,40 @@ import { DELIVERY_HEADERS } from "../../src/contract/delivery";
 import type { DeliveryRequest } from "../../src/contract/delivery-messages";
 import { signedHeaders } from "../../src/signing/standard-webhooks";
 import { storedEventJson, type StoredRow } from "../event-log";
-import type { Sql } from "../sql";
+import type { Sql, SqlValue } from "../sql";
 import type { InFlight, Subscriber } from "./subscriber-store";
 
-/** The SQL parameters of a subscriber's filter: JSON lists, matched with json_each. */
-function filterParams(s: Pick<Subscriber, "filter" | "excludeOrigins">) {
-  return {
-    kinds: s.filter?.entityKinds ? JSON.stringify(s.filter.entityKinds) : null,
-    types: s.filter?.eventTypes ? JSON.stringify(s.filter.eventTypes) : null,
-    excluded: JSON.stringify(s.excludeOrigins),
-  };
+type Filtered = Pick<Subscriber, "filter" | "excludeOrigins">;
+
+/**
+ * The events of a version range that a subscriber's filter matches, as one SQL condition
+ * shared by every query that asks (`matchesFilter` says the same for a row in memory). Its
+ * values bind the range, then the filter's lists as JSON, matched with json_each.
+ */
+const MATCHING_IN_RANGE = `version > ? AND version <= ?
+  AND (? IS NULL OR entity_kind IN (SELECT value FROM json_each(?)))
+  AND (? IS NULL OR event_type IN (SELECT value FROM json_each(?)))
+  AND origin NOT IN (SELECT value FROM json_each(?))`;
+
+function matchingValues(s: Filtered, range: { after: number; upTo: number }): SqlValue[] {
+  const kinds = s.filter?.entityKinds ? JSON.stringify(s.filter.entityKinds) : null;
+  const types = s.filter?.eventTypes ? JSON.stringify(s.filter.eventTypes) : null;
+  return [range.after, range.upTo, kinds, kinds, types, types, JSON.stringify(s.excludeOrigins)];
 }
 
 /** Events after `after` and up to `upTo` that the subscriber's filter matches, in version order. */
-export function matchingEvents(
-  sql: Sql,
-  s: Pick<Subscriber, "filter" | "excludeOrigins">,
-  range: { after: number; upTo: number; limit: number },
-): StoredRow[] {
-  const f = filterParams(s);
-  return sql<StoredRow>`SELECT version, received_at, body FROM events
-    WHERE version > ${range.after} AND version <= ${range.upTo}
-      AND (${f.kinds} IS NULL OR entity_kind IN (SELECT value FROM json_each(${f.kinds})))
-      AND (${f.types} IS NULL OR event_type IN (SELECT value FROM json_each(${f.types})))
-      AND origin NOT IN (SELECT value FROM json_each(${f.excluded}))
-    ORDER BY version LIMIT ${range.limit}`;
+export function matchingEvents(sql: Sql, s: Filtered, range: { after: number; upTo: number; limit: number }): StoredRow[] {
+  return sql.composed<StoredRow>(
+    `SELECT version, received_at, body FROM events WHERE ${MATCHING_IN_RANGE} ORDER BY version LIMIT ?`,
+    [...matchingValues(s, range), range.limit],
+  ).rows;
 }
 
 /** A stored row with the columns filters look at, for matching in memory (`RecentEvents`). */
 export type FilterableRow = StoredRow & { entity_kind: string; event_type: string; origin: string };
 
 /** The filter of `matchingEvents`, for one row in memory: the two must say the same. */
-export function matchesFilter(s: Pick<Subscriber, "filter" | "excludeOrigins">, row: FilterableRow): boolean {
+export function matchesFilter(s: Filtered, row: FilterableRow): boolean {
   return (
     (!s.filter?.entityKinds || s.filter.entityKinds.includes(row.entity_kind)) &&
     (!s.filter?.eventTypes || s.filter.eventTypes.includes(row.event_type)) &&
@@ -42,30 +44,19 @@ export function matchesFilter(s: Pick<Subscriber, "filter" | "excludeOrigins">, 
 }
 
 /** How many events after `after` the subscriber's filter matches (its lag). */
-export function countMatching(sql: Sql, s: Pick<Subscriber, "filter" | "excludeOrigins">, after: number): number {
-  const f = filterParams(s);
-  return (
-    sql.one<{ n: number }>`SELECT count(*) AS n FROM events
-      WHERE version > ${after}
-        AND (${f.kinds} IS NULL OR entity_kind IN (SELECT value FROM json_each(${f.kinds})))
-        AND (${f.types} IS NULL OR event_type IN (SELECT value FROM json_each(${f.types})))
-        AND origin NOT IN (SELECT value FROM json_each(${f.excluded}))`?.n ?? 0
-  );
+export function countMatching(sql: Sql, s: Filtered, after: number): number {
+  const range = { after, upTo: Number.MAX_SAFE_INTEGER };
+  return sql.composed<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${MATCHING_IN_RANGE}`, matchingValues(s, range))
+    .rows[0]!.n;
 }
 
 /** The last event after `after` and up to `upTo` that the subscriber's filter matches, if any. */
-export function lastMatching(
-  sql: Sql,
-  s: Pick<Subscriber, "filter" | "excludeOrigins">,
-  range: { after: number; upTo: number },
-): number | undefined {
-  const f = filterParams(s);
-  const row = sql.one<{ version: number | null }>`SELECT max(version) AS version FROM events
-    WHERE version > ${range.after} AND version <= ${range.upTo}
-      AND (${f.kinds} IS NULL OR entity_kind IN (SELECT value FROM json_each(${f.kinds})))
-      AND (${f.types} IS NULL OR event_type IN (SELECT value FROM json_each(${f.types})))
-      AND origin NOT IN (SELECT value FROM json_each(${f.excluded}))`;
-  return row?.version ?? undefined;
+export function lastMatching(sql: Sql, s: Filtered, range: { after: number; upTo: number }): number | undefined {
+  const { rows } = sql.composed<{ version: number | null }>(
+    `SELECT max(version) AS version FROM events WHERE ${MATCHING_IN_RANGE}`,
+    matchingValues(s, range),
+  );
+  return rows[0]?.version ?? undefined;
 }
 
 /** A new batch id for `webhook-id`: unique, stable across the batch's retries, and without a `.`. */
